@@ -1,0 +1,671 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * route, addr and neigh commands. Each parses all its words before it
+ * changes anything, so a bad command changes nothing. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+
+#include <zlib.h>
+
+#include "cmd.h"
+#include "vrd.h"
+
+/* ---------- next hops from words ---------- */
+
+struct path_words {
+	const char *via;
+	const char *dev;
+};
+
+/* Resolves `via NH [dev PORT]` into a spec. Without dev, NH must lie in a
+ * connected prefix, which names the port (as `ip route` does). */
+static int
+path_spec(const struct path_words *pw, int family, bool dry_run,
+	  struct vr_nh_spec *s, struct vr_reply *r)
+{
+	int fam;
+
+	memset(s, 0, sizeof(*s));
+	s->type = VR_NH_UNRESOLVED;
+	s->family = family;
+	if (pw->via != NULL) {
+		if (cmd_parse_addr(pw->via, &fam, s->gw, r) < 0)
+			return -r->err;
+		if (fam != family)
+			return vr_reply_err(r, EINVAL, "next hop %s is not of "
+					    "the prefix's family", pw->via);
+	}
+	if (pw->dev != NULL)
+		return cmd_port_id(pw->dev, dry_run, &s->port, r);
+	if (dry_run)
+		return 0;
+	{
+		struct vr_route_info ri;
+		struct vr_nh_spec conn;
+		unsigned int n;
+
+		if (vr_fib_route_match(vrd.fib, family, s->gw, &ri) < 0 ||
+		    ri.origin != VR_ORIGIN_CONNECTED ||
+		    vr_fib_nhg_paths(vrd.fib, ri.nhg, &conn, 1, &n) < 0)
+			return vr_reply_err(r, ENETUNREACH, "next hop %s is not "
+					    "on a connected network; add 'dev "
+					    "PORT' or an address first", pw->via);
+		s->port = conn.port;
+	}
+	return 0;
+}
+
+static json_t *
+paths_json(uint32_t nhg)
+{
+	struct vr_nh_spec paths[VR_NHG_MAX_PATHS];
+	json_t *a = json_array();
+	unsigned int n = 0;
+
+	if (vr_fib_nhg_paths(vrd.fib, nhg, paths, VR_NHG_MAX_PATHS, &n) < 0)
+		return a;
+	for (unsigned int i = 0; i < n && i < VR_NHG_MAX_PATHS; i++) {
+		const struct vr_nh *nh =
+			vr_fib_nh_get(vrd.fib, vrd.fib_fp->nhg[nhg].nh[i]);
+		json_t *o = json_object();
+		char ip[INET6_ADDRSTRLEN];
+
+		if (paths[i].type == VR_NH_UNRESOLVED) {
+			static const uint8_t zero[VR_IP6_LEN];
+			if (memcmp(paths[i].gw, zero, VR_IP6_LEN) != 0) {
+				cmd_format_ip(paths[i].family, paths[i].gw, ip,
+					      sizeof(ip));
+				json_object_set_new(o, "via", json_string(ip));
+			}
+		}
+		if (paths[i].port != UINT16_MAX)
+			json_object_set_new(o, "dev",
+					    json_string(cmd_port_name(paths[i].port)));
+		json_object_set_new(o, "type",
+				    json_string(vr_nh_type_name(nh->type)));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static json_t *
+route_json(const struct vr_route_info *ri)
+{
+	char ip[INET6_ADDRSTRLEN], pfx[INET6_ADDRSTRLEN + 4];
+
+	cmd_format_ip(ri->family, ri->ip, ip, sizeof(ip));
+	snprintf(pfx, sizeof(pfx), "%s/%u", ip, ri->depth);
+	return json_pack("{s:s,s:s,s:o}", "prefix", pfx, "origin",
+			 vr_route_origin_name(ri->origin), "nexthops",
+			 paths_json(ri->nhg));
+}
+
+static void
+route_text(FILE *f, const struct vr_route_info *ri)
+{
+	json_t *j = route_json(ri), *nhs = json_object_get(j, "nexthops"), *nh;
+	size_t i;
+
+	fprintf(f, "%s", json_string_value(json_object_get(j, "prefix")));
+	json_array_foreach(nhs, i, nh) {
+		const char *via = json_string_value(json_object_get(nh, "via"));
+		const char *dev = json_string_value(json_object_get(nh, "dev"));
+		const char *type = json_string_value(json_object_get(nh, "type"));
+		fprintf(f, "%s%s%s%s%s (%s)", i ? "," : "", via ? " via " : "",
+			via ? via : "", dev ? " dev " : "", dev ? dev : "", type);
+	}
+	fprintf(f, " [%s]\n", json_string_value(json_object_get(j, "origin")));
+	json_decref(j);
+}
+
+struct show_ctx {
+	struct vr_reply *r;
+	size_t n;
+};
+
+static int
+show_one(const struct vr_route_info *ri, void *arg)
+{
+	struct show_ctx *c = arg;
+
+	if (c->r->json) {
+		fputs(c->n ? ",\n" : "\n", c->r->out);
+		json_t *j = route_json(ri);
+		json_dumpf(j, c->r->out, JSON_COMPACT);
+		json_decref(j);
+	} else {
+		route_text(c->r->out, ri);
+	}
+	c->n++;
+	return 0;
+}
+
+static int
+route_show(int argc, char **argv, struct vr_reply *r)
+{
+	struct show_ctx c = { .r = r };
+	struct vrd_prefix p;
+	static const uint8_t zero[VR_IP6_LEN];
+
+	if (argc > 1)
+		return vr_reply_err(r, EINVAL, "usage: route show [PREFIX]");
+	if (argc == 1 && cmd_parse_prefix(argv[0], false, &p, r) < 0)
+		return -r->err;
+	if (r->json)
+		fputc('[', r->out);
+	/* Routes are streamed one at a time: a full table is a million. */
+	if (argc == 1) {
+		vr_fib_route_walk(vrd.fib, p.family, p.ip, p.depth, show_one, &c);
+	} else {
+		vr_fib_route_walk(vrd.fib, AF_INET, zero, 0, show_one, &c);
+		vr_fib_route_walk(vrd.fib, AF_INET6, zero, 0, show_one, &c);
+	}
+	if (r->json)
+		fputs(c.n ? "\n]\n" : "]\n", r->out);
+	return 0;
+}
+
+static int
+route_lookup(int argc, char **argv, struct vr_reply *r)
+{
+	struct vr_route_info ri;
+	uint8_t ip[VR_IP6_LEN] = { 0 };
+	uint64_t dp_nhg;
+	int family;
+	json_t *j;
+
+	if (argc != 1)
+		return vr_reply_err(r, EINVAL, "usage: route lookup ADDRESS");
+	if (cmd_parse_addr(argv[0], &family, ip, r) < 0)
+		return -r->err;
+	/* What the data path itself returns, next to the RIB's answer. */
+	if (family == AF_INET) {
+		uint32_t h = (uint32_t)ip[0] << 24 | ip[1] << 16 | ip[2] << 8 | ip[3];
+		vr_fib_lookup4_bulk(vrd.fib_fp, &h, &dp_nhg, 1);
+	} else {
+		uint8_t a[1][RTE_FIB6_IPV6_ADDR_SIZE];
+		memcpy(a[0], ip, 16);
+		vr_fib_lookup6_bulk(vrd.fib_fp, a, &dp_nhg, 1);
+	}
+	if (vr_fib_route_match(vrd.fib, family, ip, &ri) < 0) {
+		if (r->json)
+			vr_reply_json(r, json_pack("{s:s,s:n}", "address", argv[0],
+						   "route"));
+		else
+			fprintf(r->out, "%s: no route (dropped as no_route)\n",
+				argv[0]);
+		return 0;
+	}
+	if (ri.nhg != (uint32_t)dp_nhg)
+		return vr_reply_err(r, EPROTO, "RIB and data path disagree for %s "
+				    "(group %u vs %lu): report this", argv[0],
+				    ri.nhg, (unsigned long)dp_nhg);
+	if (r->json) {
+		j = json_pack("{s:s,s:o}", "address", argv[0], "route",
+			      route_json(&ri));
+		vr_reply_json(r, j);
+	} else {
+		fprintf(r->out, "%s: ", argv[0]);
+		route_text(r->out, &ri);
+	}
+	return 0;
+}
+
+/* Parses `via NH [dev PORT] ...`, `dev PORT`, `blackhole`, `unreachable`. */
+static int
+parse_paths(int argc, char **argv, int family, bool dry_run,
+	    struct vr_nh_spec *specs, unsigned int *n, struct vr_reply *r)
+{
+	struct path_words pw[VR_NHG_MAX_PATHS] = { 0 };
+	const char *only_dev = NULL;
+	unsigned int np = 0, ndev = 0;
+	int i;
+
+	if (argc == 1 && (strcmp(argv[0], "blackhole") == 0 ||
+			  strcmp(argv[0], "unreachable") == 0)) {
+		memset(specs, 0, sizeof(*specs));
+		specs->family = family;
+		specs->type = argv[0][0] == 'b' ? VR_NH_BLACKHOLE : VR_NH_UNREACHABLE;
+		specs->port = UINT16_MAX;
+		*n = 1;
+		return 0;
+	}
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "via") == 0 && i + 1 < argc) {
+			if (np == VR_NHG_MAX_PATHS)
+				return vr_reply_err(r, E2BIG, "more than %d next "
+						    "hops", VR_NHG_MAX_PATHS);
+			pw[np++].via = argv[++i];
+		} else if (strcmp(argv[i], "dev") == 0 && i + 1 < argc) {
+			i++;
+			ndev++;
+			only_dev = argv[i];
+			if (np == 0)
+				pw[np++].dev = argv[i];    /* on-link route */
+			else if (pw[np - 1].dev == NULL)
+				pw[np - 1].dev = argv[i];
+			else
+				return vr_reply_err(r, EINVAL, "'dev %s' follows "
+						    "another dev", argv[i]);
+		} else {
+			return vr_reply_err(r, EINVAL, "unexpected '%s': expected "
+					    "via NH [dev PORT]..., dev PORT, "
+					    "blackhole or unreachable", argv[i]);
+		}
+	}
+	if (np == 0)
+		return vr_reply_err(r, EINVAL, "no next hop: give via NH, dev "
+				    "PORT, blackhole or unreachable");
+	/* `via A via B dev P`: one trailing dev serves every via. */
+	for (unsigned int k = 0; k < np && ndev == 1; k++)
+		if (pw[k].dev == NULL)
+			pw[k].dev = only_dev;
+	for (unsigned int k = 0; k < np; k++)
+		if (path_spec(&pw[k], family, dry_run, &specs[k], r) < 0)
+			return -r->err;
+	*n = np;
+	return 0;
+}
+
+static int
+route_install(const struct vrd_prefix *p, const struct vr_nh_spec *specs,
+	      unsigned int n, uint8_t origin, struct vr_reply *r)
+{
+	uint32_t g;
+	int rc = vr_fib_nhg_get(vrd.fib, specs, n, &g);
+
+	if (rc < 0)
+		return vr_reply_err(r, -rc, "cannot create the next-hop group: %s",
+				    strerror(-rc));
+	rc = vr_fib_route_add(vrd.fib, p->family, p->ip, p->depth, g, origin);
+	if (rc < 0) {
+		vr_fib_nhg_put(vrd.fib, g);
+		return vr_reply_err(r, -rc, "cannot add the route: %s%s",
+				    strerror(-rc), rc == -ENOSPC ?
+				    " (the FIB could not grow: memory?)" : "");
+	}
+	return 0;
+}
+
+static int
+route_add(int argc, char **argv, struct vr_reply *r, bool dry_run)
+{
+	struct vr_nh_spec specs[VR_NHG_MAX_PATHS];
+	struct vrd_prefix p;
+	unsigned int n;
+
+	if (argc < 2)
+		return vr_reply_err(r, EINVAL, "usage: route add PREFIX via NH "
+				    "[dev PORT] [via NH ...] | dev PORT | "
+				    "blackhole | unreachable");
+	if (cmd_parse_prefix(argv[0], true, &p, r) < 0 ||
+	    parse_paths(argc - 1, argv + 1, p.family, dry_run, specs, &n, r) < 0)
+		return -r->err;
+	if (dry_run)
+		return 0;
+	return route_install(&p, specs, n, VR_ORIGIN_CLI, r);
+}
+
+static int
+route_del(int argc, char **argv, struct vr_reply *r, bool dry_run)
+{
+	struct vrd_prefix p;
+	int rc;
+
+	if (argc != 1)
+		return vr_reply_err(r, EINVAL, "usage: route del PREFIX");
+	if (cmd_parse_prefix(argv[0], true, &p, r) < 0)
+		return -r->err;
+	if (dry_run)
+		return 0;
+	rc = vr_fib_route_del(vrd.fib, p.family, p.ip, p.depth);
+	if (rc == -ENOENT)
+		return vr_reply_err(r, ENOENT, "no route %s", argv[0]);
+	if (rc < 0)
+		return vr_reply_err(r, -rc, "route del %s: %s", argv[0],
+				    strerror(-rc));
+	return 0;
+}
+
+/* route load FILE via NH [dev PORT]: every line is checked before the
+ * first route goes in, so a bad file changes nothing. */
+static int
+route_load(int argc, char **argv, struct vr_reply *r, bool dry_run)
+{
+	struct vr_nh_spec spec;
+	struct vrd_prefix *pfx = NULL;
+	size_t n = 0, cap = 0, lineno = 0, done = 0;
+	char line[512];
+	struct timespec t0, t1;
+	unsigned int np;
+	gzFile f;
+	uint32_t g;
+	int family, rc = 0;
+	double secs;
+
+	if (argc < 3 || strcmp(argv[1], "via") != 0)
+		return vr_reply_err(r, EINVAL, "usage: route load FILE via NH "
+				    "[dev PORT]");
+	{
+		int fam;
+		uint8_t ip[VR_IP6_LEN];
+		if (cmd_parse_addr(argv[2], &fam, ip, r) < 0)
+			return -r->err;
+		family = fam;
+	}
+	if (parse_paths(argc - 1, argv + 1, family, dry_run, &spec, &np, r) < 0)
+		return -r->err;
+	if (np != 1)
+		return vr_reply_err(r, EINVAL, "route load takes one next hop");
+	f = gzopen(argv[0], "r");
+	if (f == NULL)
+		return vr_reply_err(r, errno ? errno : EIO, "cannot open %s: %s",
+				    argv[0], strerror(errno));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (gzgets(f, line, sizeof(line)) != NULL) {
+		char *w[2];
+		int nw;
+
+		lineno++;
+		if (strchr(line, '\n') == NULL && !gzeof(f)) {
+			rc = vr_reply_err(r, EINVAL, "%s line %zu: line too long",
+					  argv[0], lineno);
+			goto out;
+		}
+		nw = vr_cmd_split(line, w, 1);
+		if (nw == 0)
+			continue;
+		if (nw < 0) {
+			rc = vr_reply_err(r, EINVAL, "%s line %zu: expected one "
+					  "prefix", argv[0], lineno);
+			goto out;
+		}
+		if (n == cap) {
+			struct vrd_prefix *np2;
+			cap = cap ? cap * 2 : 65536;
+			np2 = realloc(pfx, cap * sizeof(*pfx));
+			if (np2 == NULL) {
+				rc = vr_reply_err(r, ENOMEM, "out of memory");
+				goto out;
+			}
+			pfx = np2;
+		}
+		if (cmd_parse_prefix(w[0], true, &pfx[n], r) < 0) {
+			char msg[sizeof(r->msg)];
+			snprintf(msg, sizeof(msg), "%s", r->msg);
+			rc = vr_reply_err(r, r->err, "%s line %zu: %s", argv[0],
+					  lineno, msg);
+			goto out;
+		}
+		if (pfx[n].family != family) {
+			rc = vr_reply_err(r, EINVAL, "%s line %zu: %s is not of "
+					  "the next hop's family", argv[0],
+					  lineno, w[0]);
+			goto out;
+		}
+		n++;
+	}
+	if (!gzeof(f)) {
+		int e;
+		rc = vr_reply_err(r, EIO, "%s: read error: %s", argv[0],
+				  gzerror(f, &e));
+		goto out;
+	}
+	if (dry_run || n == 0)
+		goto out;
+	if ((rc = vr_fib_reserve(vrd.fib, family, (uint32_t)n)) < 0) {
+		rc = vr_reply_err(r, -rc, "cannot size the FIB for %zu routes: %s",
+				  n, strerror(-rc));
+		goto out;
+	}
+	if ((rc = vr_fib_nhg_get(vrd.fib, &spec, 1, &g)) < 0) {
+		rc = vr_reply_err(r, -rc, "cannot create the next hop: %s",
+				  strerror(-rc));
+		goto out;
+	}
+	for (done = 0; done < n; done++) {
+		vr_fib_nhg_ref(vrd.fib, g);
+		rc = vr_fib_route_add(vrd.fib, family, pfx[done].ip,
+				      pfx[done].depth, g, VR_ORIGIN_CLI);
+		if (rc < 0) {
+			vr_fib_nhg_put(vrd.fib, g);
+			rc = vr_reply_err(r, -rc, "loaded %zu of %zu routes; "
+					  "then: %s", done, n, strerror(-rc));
+			break;
+		}
+	}
+	vr_fib_nhg_put(vrd.fib, g);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	if (rc == 0) {
+		snprintf(r->msg, sizeof(r->msg), "loaded %zu routes from %s in "
+			 "%.3f s (%.0f routes/s, parsing included)", n, argv[0],
+			 secs, n / (secs > 0 ? secs : 1e-9));
+		if (r->json)
+			vr_reply_json(r, json_pack("{s:I,s:f,s:f}", "routes",
+						   (json_int_t)n, "seconds", secs,
+						   "routes_per_s", n / secs));
+	}
+out:
+	gzclose(f);
+	free(pfx);
+	return rc;
+}
+
+int
+cmd_route(int argc, char **argv, struct vr_reply *r, bool dry_run)
+{
+	if (argc >= 1 && strcmp(argv[0], "add") == 0)
+		return route_add(argc - 1, argv + 1, r, dry_run);
+	if (argc >= 1 && strcmp(argv[0], "del") == 0)
+		return route_del(argc - 1, argv + 1, r, dry_run);
+	if (argc >= 1 && strcmp(argv[0], "load") == 0)
+		return route_load(argc - 1, argv + 1, r, dry_run);
+	if (dry_run)
+		return 0;
+	if (argc >= 1 && strcmp(argv[0], "show") == 0)
+		return route_show(argc - 1, argv + 1, r);
+	if (argc >= 1 && strcmp(argv[0], "lookup") == 0)
+		return route_lookup(argc - 1, argv + 1, r);
+	return vr_reply_err(r, EINVAL, "usage: route add|del|show|lookup|load ...");
+}
+
+/* ---------- addresses ---------- */
+
+/* addr add 10.0.1.1/24 dev p0: the address (local, punted) and its
+ * connected prefix (glean: unknown hosts go to the kernel, which
+ * resolves them), and the same address on the port's TAP. */
+static int
+addr_change(int argc, char **argv, struct vr_reply *r, bool dry_run, bool add)
+{
+	struct vrd_prefix a, net;
+	struct vr_nh_spec spec = { 0 };
+	struct vrd_port *vp;
+	uint16_t port;
+	char err[256];
+	unsigned int i;
+	int rc;
+
+	if (argc != 3 || strcmp(argv[1], "dev") != 0)
+		return vr_reply_err(r, EINVAL, "usage: addr %s PREFIX dev PORT",
+				    add ? "add" : "del");
+	if (cmd_parse_prefix(argv[0], false, &a, r) < 0 ||
+	    cmd_port_id(argv[2], dry_run, &port, r) < 0)
+		return -r->err;
+	if (dry_run)
+		return 0;
+	vp = vrd_port_by_id(port);
+	for (i = 0; i < vp->n_addrs; i++)
+		if (vp->addrs[i].family == a.family &&
+		    memcmp(vp->addrs[i].ip, a.ip, VR_IP6_LEN) == 0)
+			break;
+	if (add && i < vp->n_addrs)
+		return vr_reply_err(r, EEXIST, "%s is already on %s", argv[0],
+				    argv[2]);
+	if (!add && i == vp->n_addrs)
+		return vr_reply_err(r, ENOENT, "%s is not on %s", argv[0], argv[2]);
+	if (add && vp->n_addrs == VRD_MAX_ADDRS)
+		return vr_reply_err(r, ENOSPC, "%s has %d addresses already",
+				    argv[2], VRD_MAX_ADDRS);
+	/* net: the address as a host prefix; a: its connected prefix (the
+	 * FIB clears the host bits). */
+	net = a;
+	net.depth = 8 * (a.family == AF_INET ? 4 : 16);
+	if (!add) {
+		vr_fib_route_del(vrd.fib, a.family, a.ip, net.depth);
+		if (a.depth < net.depth)
+			vr_fib_route_del(vrd.fib, a.family, a.ip, a.depth);
+		vp->addrs[i] = vp->addrs[--vp->n_addrs];
+		vrd_tap_addr(vp->name, a.family, a.ip, a.depth, false, err,
+			     sizeof(err));
+		return 0;
+	}
+	spec.family = a.family;
+	spec.port = port;
+	spec.type = VR_NH_LOCAL;
+	rc = route_install(&net, &spec, 1, VR_ORIGIN_LOCAL, r);
+	if (rc < 0)
+		return rc;
+	if (a.depth < net.depth) {
+		spec.type = VR_NH_UNRESOLVED;  /* gw zero: glean */
+		rc = route_install(&a, &spec, 1, VR_ORIGIN_CONNECTED, r);
+		if (rc < 0) {
+			vr_fib_route_del(vrd.fib, a.family, a.ip, net.depth);
+			return rc;
+		}
+	}
+	vp->addrs[vp->n_addrs++] = (struct vrd_addr){ .family = a.family,
+						      .depth = a.depth };
+	memcpy(vp->addrs[vp->n_addrs - 1].ip, a.ip, VR_IP6_LEN);
+	if (vrd_tap_addr(vp->name, a.family, a.ip, a.depth, true, err,
+			 sizeof(err)) < 0)
+		snprintf(r->msg, sizeof(r->msg), "address added to vrd, but not "
+			 "to the kernel's %s: %s", vp->name, err);
+	return 0;
+}
+
+static int
+addr_show(struct vr_reply *r)
+{
+	json_t *a = json_array();
+	char ip[INET6_ADDRSTRLEN];
+
+	for (uint16_t p = 0; p < RTE_MAX_ETHPORTS; p++) {
+		struct vrd_port *vp = vrd_port_by_id(p);
+		for (unsigned int i = 0; vp && i < vp->n_addrs; i++) {
+			cmd_format_ip(vp->addrs[i].family, vp->addrs[i].ip, ip,
+				      sizeof(ip));
+			if (r->json)
+				json_array_append_new(a, json_pack(
+					"{s:s,s:i,s:s}", "address", ip, "prefixlen",
+					vp->addrs[i].depth, "dev", vp->name));
+			else
+				fprintf(r->out, "%s/%u dev %s\n", ip,
+					vp->addrs[i].depth, vp->name);
+		}
+	}
+	if (r->json)
+		vr_reply_json(r, a);
+	else
+		json_decref(a);
+	return 0;
+}
+
+int
+cmd_addr(int argc, char **argv, struct vr_reply *r, bool dry_run)
+{
+	if (argc >= 1 && strcmp(argv[0], "add") == 0)
+		return addr_change(argc - 1, argv + 1, r, dry_run, true);
+	if (argc >= 1 && strcmp(argv[0], "del") == 0)
+		return addr_change(argc - 1, argv + 1, r, dry_run, false);
+	if (argc >= 1 && strcmp(argv[0], "show") == 0)
+		return dry_run ? 0 : addr_show(r);
+	return vr_reply_err(r, EINVAL, "usage: addr add|del PREFIX dev PORT | "
+			    "addr show");
+}
+
+/* ---------- neighbours ---------- */
+
+struct neigh_show_ctx {
+	struct vr_reply *r;
+	json_t *a;
+};
+
+static int
+neigh_show_one(const struct vr_neigh_info *n, void *arg)
+{
+	struct neigh_show_ctx *c = arg;
+	char ip[INET6_ADDRSTRLEN], mac[RTE_ETHER_ADDR_FMT_SIZE];
+
+	cmd_format_ip(n->family, n->ip, ip, sizeof(ip));
+	rte_ether_format_addr(mac, sizeof(mac), &n->mac);
+	if (c->r->json)
+		json_array_append_new(c->a, json_pack("{s:s,s:s,s:s}", "address",
+						      ip, "lladdr", mac, "dev",
+						      cmd_port_name(n->port)));
+	else
+		fprintf(c->r->out, "%s lladdr %s dev %s\n", ip, mac,
+			cmd_port_name(n->port));
+	return 0;
+}
+
+int
+cmd_neigh(int argc, char **argv, struct vr_reply *r, bool dry_run)
+{
+	struct rte_ether_addr mac;
+	uint8_t ip[VR_IP6_LEN] = { 0 };
+	uint16_t port;
+	int family, rc;
+
+	if (argc == 1 && strcmp(argv[0], "show") == 0) {
+		struct neigh_show_ctx c = { .r = r, .a = json_array() };
+		if (dry_run)
+			goto done;
+		vr_fib_neigh_walk(vrd.fib, neigh_show_one, &c);
+		if (r->json) {
+			vr_reply_json(r, c.a);
+			return 0;
+		}
+done:
+		json_decref(c.a);
+		return 0;
+	}
+	if (argc == 6 && strcmp(argv[0], "add") == 0 &&
+	    strcmp(argv[2], "lladdr") == 0 && strcmp(argv[4], "dev") == 0) {
+		if (cmd_parse_addr(argv[1], &family, ip, r) < 0)
+			return -r->err;
+		if (rte_ether_unformat_addr(argv[3], &mac) < 0)
+			return vr_reply_err(r, EINVAL, "bad MAC address '%s'",
+					    argv[3]);
+		if (rte_is_zero_ether_addr(&mac) || rte_is_multicast_ether_addr(&mac))
+			return vr_reply_err(r, EINVAL, "%s is not a unicast MAC",
+					    argv[3]);
+		if (cmd_port_id(argv[5], dry_run, &port, r) < 0)
+			return -r->err;
+		if (dry_run)
+			return 0;
+		rc = vr_fib_neigh_add(vrd.fib, family, ip, port, &mac);
+		if (rc < 0)
+			return vr_reply_err(r, -rc, "neigh add %s: %s", argv[1],
+					    strerror(-rc));
+		return 0;
+	}
+	if (argc == 4 && strcmp(argv[0], "del") == 0 &&
+	    strcmp(argv[2], "dev") == 0) {
+		if (cmd_parse_addr(argv[1], &family, ip, r) < 0 ||
+		    cmd_port_id(argv[3], dry_run, &port, r) < 0)
+			return -r->err;
+		if (dry_run)
+			return 0;
+		rc = vr_fib_neigh_del(vrd.fib, family, ip, port);
+		if (rc < 0)
+			return vr_reply_err(r, -rc, "neigh del %s dev %s: %s",
+					    argv[1], argv[3], strerror(-rc));
+		return 0;
+	}
+	return vr_reply_err(r, EINVAL, "usage: neigh add IP lladdr MAC dev PORT"
+			    " | neigh del IP dev PORT | neigh show");
+}

@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * vrd: one router slice's data plane.
+ *
+ *   vrd --slice NAME [--socket PATH] [--config FILE] [--busy-poll]
+ *       [--mbufs N] [-- EAL options]
+ *
+ * vrd chooses EAL defaults itself so that a bare `vrd --slice a` works and
+ * several slices coexist: a file prefix from the slice name, hugepages
+ * when some are free (with single-file segments, as vhost-user needs) and
+ * anonymous memory with a warning otherwise, and a main lcore for control
+ * plus one worker on the CPUs it may run on. Any EAL option given after
+ * `--` wins over the default it overlaps.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "vrd.h"
+
+struct vrd vrd;
+
+#define MAX_EAL_ARGS 64
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vrd --slice NAME [--socket PATH] [--config FILE] "
+		"[--busy-poll] [--mbufs N] [-- EAL options]\n"
+		"  --slice NAME    slice name: EAL file prefix vrd-NAME, socket "
+		"/run/vrplane/NAME.sock\n"
+		"  --socket PATH   API socket path\n"
+		"  --config FILE   commands to run at start (as vrctl takes them)\n"
+		"  --busy-poll     never sleep when idle (benchmarks)\n"
+		"  --mbufs N       packet buffers (default 32768)\n");
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	vrd.stop = true;
+}
+
+static bool
+eal_has(int argc, char **argv, const char *const *opts)
+{
+	for (int i = 0; i < argc; i++)
+		for (int k = 0; opts[k] != NULL; k++)
+			if (strncmp(argv[i], opts[k], strlen(opts[k])) == 0)
+				return true;
+	return false;
+}
+
+static unsigned long
+hugepages_free(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[128];
+	unsigned long n = 0;
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "HugePages_Free: %lu", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+/* Builds the EAL argv: defaults, then the user's options. */
+static int
+eal_args(const char *prog, int uargc, char **uargv, char **out)
+{
+	static char prefix[96], lcores[64], mem[32];
+	static const char *const o_prefix[] = { "--file-prefix", "--in-memory", NULL };
+	static const char *const o_lcores[] = { "-l", "-c", "--lcores", NULL };
+	static const char *const o_mem[] = { "-m", "--socket-mem", NULL };
+	static const char *const o_huge[] = { "--no-huge", "--in-memory", NULL };
+	int n = 0;
+
+	out[n++] = (char *)prog;
+	if (!eal_has(uargc, uargv, o_prefix)) {
+		snprintf(prefix, sizeof(prefix), "--file-prefix=vrd-%s", vrd.slice);
+		out[n++] = prefix;
+	}
+	if (!eal_has(uargc, uargv, o_lcores)) {
+		cpu_set_t set;
+		int cpus[2] = { 0, 0 }, k = 0;
+
+		CPU_ZERO(&set);
+		sched_getaffinity(0, sizeof(set), &set);
+		for (int c = 0; c < CPU_SETSIZE && k < 2; c++)
+			if (CPU_ISSET(c, &set))
+				cpus[k++] = c;
+		if (k == 1)
+			cpus[1] = cpus[0];
+		/* lcore 0 is control, lcore 1 the worker, on the last CPU. */
+		snprintf(lcores, sizeof(lcores), "--lcores=0@%d,1@%d", cpus[0],
+			 cpus[1]);
+		out[n++] = lcores;
+	}
+	if (!eal_has(uargc, uargv, o_huge)) {
+		if (hugepages_free() > 0) {
+			out[n++] = "--single-file-segments";
+			if (!eal_has(uargc, uargv, o_mem)) {
+				snprintf(mem, sizeof(mem), "-m%d", 1024);
+				out[n++] = mem;
+			}
+		} else {
+			fprintf(stderr, "vrd: no free hugepages: using anonymous "
+				"memory (--no-huge); vhost-user and af_xdp "
+				"zero-copy need hugepages\n");
+			out[n++] = "--no-huge";
+			if (!eal_has(uargc, uargv, o_mem)) {
+				snprintf(mem, sizeof(mem), "-m%d", 1024);
+				out[n++] = mem;
+			}
+		}
+	}
+	for (int i = 0; i < uargc && n < MAX_EAL_ARGS - 1; i++)
+		out[n++] = uargv[i];
+	out[n] = NULL;
+	return n;
+}
+
+static int
+parse_args(int argc, char **argv, const char **config, unsigned int *mbufs,
+	   int *eal_argc, char ***eal_argv)
+{
+	static const struct option opts[] = {
+		{ "slice", required_argument, NULL, 'n' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "busy-poll", no_argument, NULL, 'b' },
+		{ "mbufs", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, dash = argc;
+
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0) {
+			dash = i;
+			break;
+		}
+	while ((c = getopt_long(dash, argv, "n:s:c:bm:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			snprintf(vrd.slice, sizeof(vrd.slice), "%s", optarg);
+			break;
+		case 's':
+			snprintf(vrd.sock_path, sizeof(vrd.sock_path), "%s", optarg);
+			break;
+		case 'c':
+			*config = optarg;
+			break;
+		case 'b':
+			vrd.busy_poll = true;
+			break;
+		case 'm':
+			*mbufs = (unsigned int)strtoul(optarg, NULL, 0);
+			if (*mbufs < 1024) {
+				fprintf(stderr, "vrd: --mbufs must be >= 1024\n");
+				return -EINVAL;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind != dash) {
+		fprintf(stderr, "vrd: unexpected argument '%s' (EAL options go "
+			"after --)\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (vrd.slice[0] == '\0') {
+		fprintf(stderr, "vrd: --slice NAME is required\n");
+		usage(stderr);
+		return -EINVAL;
+	}
+	for (const char *p = vrd.slice; *p; p++)
+		if (!(*p == '-' || *p == '_' || (*p >= '0' && *p <= '9') ||
+		      (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))) {
+			fprintf(stderr, "vrd: slice name '%s': letters, digits, "
+				"'-' and '_' only\n", vrd.slice);
+			return -EINVAL;
+		}
+	if (vrd.sock_path[0] == '\0')
+		snprintf(vrd.sock_path, sizeof(vrd.sock_path),
+			 "/run/vrplane/%s.sock", vrd.slice);
+	*eal_argc = dash < argc ? argc - dash - 1 : 0;
+	*eal_argv = dash < argc ? argv + dash + 1 : NULL;
+	return 0;
+}
+
+static int
+workers_create(void)
+{
+	struct vr_fib_conf fc = { .name = "vrd", .socket_id = (int)rte_socket_id() };
+	unsigned int lcore;
+	size_t sz;
+	int rc;
+
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		struct vrd_worker *w;
+
+		if (vrd.n_workers == VRD_MAX_WORKERS)
+			break;
+		w = rte_zmalloc_socket("vrd_worker", sizeof(*w), RTE_CACHE_LINE_SIZE,
+				       rte_lcore_to_socket_id(lcore));
+		if (w == NULL)
+			return -ENOMEM;
+		w->lcore = lcore;
+		w->id = vrd.n_workers;
+		w->conf = rte_zmalloc("vrd_rx_conf", sizeof(*w->conf), 0);
+		if (w->conf == NULL)
+			return -ENOMEM;
+		vrd.workers[vrd.n_workers++] = w;
+	}
+	if (vrd.n_workers == 0) {
+		fprintf(stderr, "vrd: no worker lcore: give EAL at least two "
+			"lcores (e.g. -- --lcores=0@0,1@0)\n");
+		return -EINVAL;
+	}
+	sz = rte_rcu_qsbr_get_memsize(vrd.n_workers);
+	vrd.qsv = rte_zmalloc("vrd_qsbr", sz, RTE_CACHE_LINE_SIZE);
+	if (vrd.qsv == NULL)
+		return -ENOMEM;
+	rte_rcu_qsbr_init(vrd.qsv, vrd.n_workers);
+	fc.qsv = vrd.qsv;
+	rc = vr_fib_create(&fc, &vrd.fib);
+	if (rc < 0) {
+		fprintf(stderr, "vrd: cannot create the FIB: %s\n", strerror(-rc));
+		return rc;
+	}
+	vrd.fib_fp = vr_fib_fp(vrd.fib);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	char *eal_argv[MAX_EAL_ARGS];
+	const char *config = NULL;
+	unsigned int mbufs = 32768, lcore;
+	int uargc = 0, n, rc;
+	char **uargv = NULL;
+
+	if (parse_args(argc, argv, &config, &mbufs, &uargc, &uargv) < 0)
+		return 2;
+	n = eal_args(argv[0], uargc, uargv, eal_argv);
+	if (rte_eal_init(n, eal_argv) < 0) {
+		fprintf(stderr, "vrd: EAL init failed: %s\n",
+			rte_strerror(rte_errno));
+		return 1;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+
+	vrd.pool = rte_pktmbuf_pool_create("vrd_mbufs", mbufs, 256, 0,
+					   RTE_MBUF_DEFAULT_BUF_SIZE,
+					   (int)rte_socket_id());
+	if (vrd.pool == NULL) {
+		fprintf(stderr, "vrd: cannot allocate %u mbufs: %s (raise -m or "
+			"lower --mbufs)\n", mbufs, rte_strerror(rte_errno));
+		rc = 1;
+		goto out;
+	}
+	if (workers_create() < 0) {
+		rc = 1;
+		goto out;
+	}
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		for (unsigned int w = 0; w < vrd.n_workers; w++)
+			if (vrd.workers[w]->lcore == lcore)
+				rte_eal_remote_launch(vrd_worker_main,
+						      vrd.workers[w], lcore);
+	}
+	if (config != NULL && vrd_config_replay(config) < 0) {
+		rc = 1;
+		goto stop;
+	}
+	if ((rc = vr_evloop_create(&vrd.loop)) < 0 ||
+	    (rc = vr_api_server_open(vrd.loop, vrd.sock_path, vrd_api_handler,
+				     NULL, &vrd.api)) < 0) {
+		fprintf(stderr, "vrd: cannot serve %s: %s\n", vrd.sock_path,
+			strerror(-rc));
+		rc = 1;
+		goto stop;
+	}
+	vrd_telemetry_register();
+	printf("vrd: slice %s ready: %u worker(s), socket %s%s\n", vrd.slice,
+	       vrd.n_workers, vrd.sock_path, vrd.busy_poll ? ", busy polling" : "");
+	fflush(stdout);
+	while (!vrd.stop) {
+		vr_evloop_run_once(vrd.loop, 100);
+		vr_fib_reclaim(vrd.fib);
+	}
+	rc = 0;
+stop:
+	vrd.stop = true;
+	rte_eal_mp_wait_lcore();
+	vr_api_server_close(vrd.api);
+	vr_evloop_destroy(vrd.loop);
+	vrd_ports_close();
+out:
+	vr_fib_destroy(vrd.fib);
+	rte_eal_cleanup();
+	return rc;
+}

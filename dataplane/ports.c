@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Ports: a data port named by devargs and its exception-path TAP, and the
+ * workers' rx assignments, republished whenever a port is added. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+
+#include "vr_port.h"
+#include "vrd.h"
+
+struct vrd_port *
+vrd_port_by_name(const char *name)
+{
+	for (unsigned int i = 0; i < RTE_MAX_ETHPORTS; i++)
+		if (vrd.ports[i].used && strcmp(vrd.ports[i].name, name) == 0)
+			return &vrd.ports[i];
+	return NULL;
+}
+
+struct vrd_port *
+vrd_port_by_id(uint16_t id)
+{
+	return id < RTE_MAX_ETHPORTS && vrd.ports[id].used ? &vrd.ports[id] : NULL;
+}
+
+/* Called from rte_eth_tx_buffer*() in the worker that owns the buffer. */
+static void
+tx_refused(struct rte_mbuf **pkts, uint16_t unsent, void *arg)
+{
+	struct vrd_port_stats *s = arg;
+
+	s->drops[VRD_DROP_TX_FULL] += unsent;
+	s->tx_pkts -= unsent;
+	for (uint16_t i = 0; i < unsent; i++) {
+		s->tx_bytes -= pkts[i]->pkt_len;
+		rte_pktmbuf_free(pkts[i]);
+	}
+}
+
+static int
+tx_buffers_create(uint16_t port)
+{
+	for (unsigned int i = 0; i < vrd.n_workers; i++) {
+		struct vrd_worker *w = vrd.workers[i];
+		struct rte_eth_dev_tx_buffer *b;
+
+		if (w->txb[port] != NULL)
+			continue;
+		b = rte_zmalloc_socket("vrd_txb", RTE_ETH_TX_BUFFER_SIZE(VRD_BURST),
+				       0, rte_lcore_to_socket_id(w->lcore));
+		if (b == NULL)
+			return -ENOMEM;
+		rte_eth_tx_buffer_init(b, VRD_BURST);
+		rte_eth_tx_buffer_set_err_callback(b, tx_refused, &w->ps[port]);
+		w->txb[port] = b;
+	}
+	return 0;
+}
+
+int
+vrd_workers_publish(void)
+{
+	struct vrd_rx_conf *next[VRD_MAX_WORKERS], *old[VRD_MAX_WORKERS];
+	unsigned int rr = 0, i;
+
+	for (i = 0; i < vrd.n_workers; i++) {
+		next[i] = rte_zmalloc("vrd_rx_conf", sizeof(*next[i]), 0);
+		if (next[i] == NULL) {
+			while (i-- > 0)
+				rte_free(next[i]);
+			return -ENOMEM;
+		}
+	}
+	for (uint16_t p = 0; p < RTE_MAX_ETHPORTS; p++) {
+		const struct vrd_port *vp = &vrd.ports[p];
+		uint16_t ids[2] = { vp->port_id, vp->tap_id };
+
+		if (!vp->used)
+			continue;
+		for (uint16_t q = 0; q < vp->n_rxq; q++) {
+			struct vrd_rx_conf *c = next[rr++ % vrd.n_workers];
+			c->rxq[c->n_rxq++] = (struct vrd_rxq){ vp->port_id, q, 0 };
+		}
+		{
+			struct vrd_rx_conf *c = next[rr++ % vrd.n_workers];
+			c->rxq[c->n_rxq++] = (struct vrd_rxq){ vp->tap_id, 0, 1 };
+		}
+		for (i = 0; i < vrd.n_workers; i++)
+			for (int k = 0; k < 2; k++)
+				next[i]->tx_ports[next[i]->n_tx_ports++] = ids[k];
+	}
+	for (i = 0; i < vrd.n_workers; i++)
+		old[i] = __atomic_exchange_n(&vrd.workers[i]->conf, next[i],
+					     __ATOMIC_ACQ_REL);
+	rte_rcu_qsbr_synchronize(vrd.qsv, RTE_QSBR_THRID_INVALID);
+	for (i = 0; i < vrd.n_workers; i++)
+		rte_free(old[i]);
+	return 0;
+}
+
+static bool
+name_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n >= IFNAMSIZ)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)name[i]) && name[i] != '-' &&
+		    name[i] != '_' && name[i] != '.')
+			return false;
+	return true;
+}
+
+int
+vrd_port_add(const char *name, const char *devargs, struct vr_reply *r)
+{
+	struct vr_port_setup setup = { .pool = vrd.pool };
+	char tapargs[128], macs[RTE_ETHER_ADDR_FMT_SIZE], err[512];
+	struct rte_ether_addr mac;
+	struct rte_eth_dev_info info;
+	uint16_t id, tap, mtu = 1500;
+	struct vrd_port *vp;
+	int rc;
+
+	if (!name_valid(name))
+		return vr_reply_err(r, EINVAL, "bad port name '%s': 1 to %d "
+				    "letters, digits, '-', '_' or '.'", name,
+				    IFNAMSIZ - 1);
+	if (vrd_port_by_name(name) != NULL)
+		return vr_reply_err(r, EEXIST, "port %s exists", name);
+	if (strlen(devargs) >= sizeof(vp->devargs))
+		return vr_reply_err(r, E2BIG, "devargs too long");
+	if (strncmp(devargs, "net_tap", 7) == 0)
+		return vr_reply_err(r, EINVAL, "net_tap is vrd's exception path; "
+				    "a data port cannot be one");
+	rc = vr_port_probe(devargs, &id, err, sizeof(err));
+	if (rc < 0)
+		return vr_reply_err(r, -rc, "port %s: %s", name, err);
+	if (vrd.ports[id].used || vrd.port_fp[id].is_tap)
+		return vr_reply_err(r, EBUSY, "device of '%s' is already port %s",
+				    devargs, vrd.ports[id].name);
+	setup.n_rxq = vrd.n_workers;
+	setup.n_txq = vrd.n_workers;
+	rc = vr_port_start(id, &setup, err, sizeof(err));
+	if (rc < 0) {
+		vr_port_remove(id);
+		return vr_reply_err(r, -rc, "port %s: %s", name, err);
+	}
+	rte_eth_macaddr_get(id, &mac);
+	rte_eth_dev_get_mtu(id, &mtu);
+	rte_eth_dev_info_get(id, &info);
+
+	/* The TAP wears the port's name, MAC and MTU, so the kernel's view
+	 * of the slice matches vrctl's. */
+	rte_ether_format_addr(macs, sizeof(macs), &mac);
+	snprintf(tapargs, sizeof(tapargs), "net_tap_%s,iface=%s,mac=%s", name,
+		 name, macs);
+	rc = vr_port_probe(tapargs, &tap, err, sizeof(err));
+	if (rc == 0) {
+		struct vr_port_setup ts = { .pool = vrd.pool, .n_rxq = 1,
+					    .n_txq = vrd.n_workers, .mtu = mtu };
+		rc = vr_port_start(tap, &ts, err, sizeof(err));
+		if (rc < 0)
+			vr_port_remove(tap);
+	}
+	if (rc < 0) {
+		vr_port_remove(id);
+		return vr_reply_err(r, -rc, "port %s: exception TAP: %s "
+				    "(is there an interface named %s already?)",
+				    name, err, name);
+	}
+	rc = vrd_tap_sysctls(name);
+	if (rc < 0)
+		RTE_LOG(WARNING, USER1, "port %s: cannot set the TAP's sysctls: "
+			"%s\n", name, strerror(-rc));
+	rc = tx_buffers_create(id);
+	if (rc == 0)
+		rc = tx_buffers_create(tap);
+	if (rc < 0) {
+		vr_port_remove(tap);
+		vr_port_remove(id);
+		return vr_reply_err(r, -rc, "port %s: no memory for tx buffers",
+				    name);
+	}
+
+	vrd.port_fp[id] = (struct vrd_port_fp){ .mac = mac, .mtu = mtu,
+						.tap = tap, .peer = VRD_NO_PORT };
+	vrd.port_fp[tap] = (struct vrd_port_fp){ .mac = mac, .mtu = mtu,
+						 .tap = VRD_NO_PORT, .peer = id,
+						 .is_tap = 1 };
+	vp = &vrd.ports[id];
+	memset(vp, 0, sizeof(*vp));
+	snprintf(vp->name, sizeof(vp->name), "%s", name);
+	snprintf(vp->devargs, sizeof(vp->devargs), "%s", devargs);
+	snprintf(vp->driver, sizeof(vp->driver), "%s", info.driver_name);
+	vp->port_id = id;
+	vp->tap_id = tap;
+	vp->n_rxq = setup.n_rxq;
+	vp->used = true;
+	rc = vrd_workers_publish();
+	if (rc < 0)
+		return vr_reply_err(r, -rc, "port %s: cannot publish to workers",
+				    name);
+	snprintf(r->msg, sizeof(r->msg), "port %s added: dpdk port %u, %s, "
+		 "mac %s, mtu %u", name, id, info.driver_name, macs, mtu);
+	return 0;
+}
+
+void
+vrd_ports_close(void)
+{
+	for (uint16_t p = 0; p < RTE_MAX_ETHPORTS; p++) {
+		struct vrd_port *vp = &vrd.ports[p];
+		if (!vp->used)
+			continue;
+		vr_port_remove(vp->tap_id);
+		vr_port_remove(vp->port_id);
+		vp->used = false;
+	}
+}

@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Counters: summed over workers by the control thread (or the telemetry
+ * thread), minus the baseline that `stats clear` took. Workers' counters
+ * are plain 64-bit words written by their owner only; reading them from
+ * another thread sees a recent value, never a torn one, on x86-64. */
+#include <string.h>
+
+#include <rte_telemetry.h>
+
+#include "vrd.h"
+
+#define X_NAME(id, name) name,
+const char *const vrd_drop_names[VRD_DROP_MAX] = { VRD_DROP_REASONS(X_NAME) };
+const char *const vrd_punt_names[VRD_PUNT_MAX] = { VRD_PUNT_REASONS(X_NAME) };
+#undef X_NAME
+
+static void
+port_raw(uint16_t port, struct vrd_port_stats *o)
+{
+	memset(o, 0, sizeof(*o));
+	for (unsigned int w = 0; w < vrd.n_workers; w++) {
+		const struct vrd_port_stats *s = &vrd.workers[w]->ps[port];
+		o->rx_pkts += s->rx_pkts;
+		o->rx_bytes += s->rx_bytes;
+		o->tx_pkts += s->tx_pkts;
+		o->tx_bytes += s->tx_bytes;
+		for (int i = 0; i < VRD_DROP_MAX; i++)
+			o->drops[i] += s->drops[i];
+		for (int i = 0; i < VRD_PUNT_MAX; i++)
+			o->punts[i] += s->punts[i];
+	}
+}
+
+void
+vrd_stats_sum_port(uint16_t port, struct vrd_port_stats *o)
+{
+	const struct vrd_port_stats *b = &vrd.base.ps[port];
+
+	port_raw(port, o);
+	o->rx_pkts -= b->rx_pkts;
+	o->rx_bytes -= b->rx_bytes;
+	o->tx_pkts -= b->tx_pkts;
+	o->tx_bytes -= b->tx_bytes;
+	for (int i = 0; i < VRD_DROP_MAX; i++)
+		o->drops[i] -= b->drops[i];
+	for (int i = 0; i < VRD_PUNT_MAX; i++)
+		o->punts[i] -= b->punts[i];
+}
+
+void
+vrd_stats_sum_worker(unsigned int w, struct vrd_worker_stats *o)
+{
+	const struct vrd_worker_stats *s = &vrd.workers[w]->ws, *b = &vrd.base.ws[w];
+
+	o->loops = s->loops - b->loops;
+	o->busy_polls = s->busy_polls - b->busy_polls;
+	o->busy_pkts = s->busy_pkts - b->busy_pkts;
+	o->busy_cycles = s->busy_cycles - b->busy_cycles;
+	o->sleeps = s->sleeps - b->sleeps;
+}
+
+void
+vrd_stats_clear(void)
+{
+	for (uint16_t p = 0; p < RTE_MAX_ETHPORTS; p++)
+		port_raw(p, &vrd.base.ps[p]);
+	for (unsigned int w = 0; w < vrd.n_workers; w++)
+		vrd.base.ws[w] = vrd.workers[w]->ws;
+}
+
+static json_t *
+reasons_json(const uint64_t *v, const char *const *names, int n)
+{
+	json_t *o = json_object();
+
+	for (int i = 0; i < n; i++)
+		json_object_set_new(o, names[i], json_integer((json_int_t)v[i]));
+	return o;
+}
+
+static uint64_t
+sum(const uint64_t *v, int n)
+{
+	uint64_t t = 0;
+
+	for (int i = 0; i < n; i++)
+		t += v[i];
+	return t;
+}
+
+static double
+per_pkt(uint64_t cycles, uint64_t pkts)
+{
+	return pkts ? (double)cycles / (double)pkts : 0.0;
+}
+
+/* The whole picture as JSON; the text form is rendered from it. */
+static json_t *
+stats_json(void)
+{
+	struct vrd_port_stats tot = { 0 };
+	struct vrd_worker_stats wt = { 0 };
+	json_t *ports = json_array(), *workers = json_array();
+
+	for (uint16_t p = 0; p < RTE_MAX_ETHPORTS; p++) {
+		struct vrd_port *vp = vrd_port_by_id(p);
+		struct vrd_port_stats s, t;
+
+		if (vp == NULL)
+			continue;
+		vrd_stats_sum_port(vp->port_id, &s);
+		vrd_stats_sum_port(vp->tap_id, &t);
+		json_array_append_new(ports, json_pack(
+			"{s:s,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:{s:I,s:I,s:I}}",
+			"name", vp->name,
+			"rx_packets", (json_int_t)s.rx_pkts,
+			"rx_bytes", (json_int_t)s.rx_bytes,
+			"tx_packets", (json_int_t)s.tx_pkts,
+			"tx_bytes", (json_int_t)s.tx_bytes,
+			"drops_total", (json_int_t)sum(s.drops, VRD_DROP_MAX),
+			"drops", reasons_json(s.drops, vrd_drop_names, VRD_DROP_MAX),
+			"punts", reasons_json(s.punts, vrd_punt_names, VRD_PUNT_MAX),
+			"exception",
+			"to_kernel", (json_int_t)t.tx_pkts,
+			"from_kernel", (json_int_t)t.rx_pkts,
+			"to_kernel_dropped", (json_int_t)t.drops[VRD_DROP_TX_FULL]));
+		tot.rx_pkts += s.rx_pkts;
+		tot.rx_bytes += s.rx_bytes;
+		tot.tx_pkts += s.tx_pkts;
+		tot.tx_bytes += s.tx_bytes;
+		for (int i = 0; i < VRD_DROP_MAX; i++)
+			tot.drops[i] += s.drops[i] + t.drops[i];
+		for (int i = 0; i < VRD_PUNT_MAX; i++)
+			tot.punts[i] += s.punts[i];
+	}
+	for (unsigned int w = 0; w < vrd.n_workers; w++) {
+		struct vrd_worker_stats s;
+
+		vrd_stats_sum_worker(w, &s);
+		json_array_append_new(workers, json_pack(
+			"{s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:f}",
+			"id", w, "lcore", vrd.workers[w]->lcore,
+			"loops", (json_int_t)s.loops,
+			"busy_polls", (json_int_t)s.busy_polls,
+			"busy_packets", (json_int_t)s.busy_pkts,
+			"busy_cycles", (json_int_t)s.busy_cycles,
+			"sleeps", (json_int_t)s.sleeps,
+			"cycles_per_packet", per_pkt(s.busy_cycles, s.busy_pkts)));
+		wt.busy_cycles += s.busy_cycles;
+		wt.busy_pkts += s.busy_pkts;
+	}
+	return json_pack("{s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:o,s:f,s:I}}",
+		"ports", ports, "workers", workers, "totals",
+		"rx_packets", (json_int_t)tot.rx_pkts,
+		"rx_bytes", (json_int_t)tot.rx_bytes,
+		"tx_packets", (json_int_t)tot.tx_pkts,
+		"tx_bytes", (json_int_t)tot.tx_bytes,
+		"drops_total", (json_int_t)sum(tot.drops, VRD_DROP_MAX),
+		"drops", reasons_json(tot.drops, vrd_drop_names, VRD_DROP_MAX),
+		"punts_total", (json_int_t)sum(tot.punts, VRD_PUNT_MAX),
+		"punts", reasons_json(tot.punts, vrd_punt_names, VRD_PUNT_MAX),
+		"cycles_per_packet", per_pkt(wt.busy_cycles, wt.busy_pkts),
+		"tsc_hz", (json_int_t)rte_get_tsc_hz());
+}
+
+static void
+reasons_text(FILE *f, const char *title, json_t *o)
+{
+	const char *k;
+	json_t *v;
+	bool any = false;
+
+	json_object_foreach(o, k, v) {
+		if (json_integer_value(v) == 0)
+			continue;
+		fprintf(f, "%s %s=%lld", any ? "" : title, k,
+			json_integer_value(v));
+		any = true;
+	}
+	if (any)
+		fputc('\n', f);
+}
+
+void
+vrd_stats_show(struct vr_reply *r)
+{
+	json_t *j = stats_json(), *p, *t;
+	size_t i;
+
+	if (r->json) {
+		vr_reply_json(r, j);
+		return;
+	}
+	json_array_foreach(json_object_get(j, "ports"), i, p) {
+		json_t *e = json_object_get(p, "exception");
+		fprintf(r->out, "%s: rx %lld pkts %lld bytes, tx %lld pkts %lld "
+			"bytes, drops %lld; to kernel %lld, from kernel %lld\n",
+			json_string_value(json_object_get(p, "name")),
+			json_integer_value(json_object_get(p, "rx_packets")),
+			json_integer_value(json_object_get(p, "rx_bytes")),
+			json_integer_value(json_object_get(p, "tx_packets")),
+			json_integer_value(json_object_get(p, "tx_bytes")),
+			json_integer_value(json_object_get(p, "drops_total")),
+			json_integer_value(json_object_get(e, "to_kernel")),
+			json_integer_value(json_object_get(e, "from_kernel")));
+		reasons_text(r->out, "  drops:", json_object_get(p, "drops"));
+		reasons_text(r->out, "  punts:", json_object_get(p, "punts"));
+	}
+	json_array_foreach(json_object_get(j, "workers"), i, p)
+		fprintf(r->out, "worker %lld (lcore %lld): %lld busy polls, %lld "
+			"pkts, %.1f cycles/pkt, %lld sleeps\n",
+			json_integer_value(json_object_get(p, "id")),
+			json_integer_value(json_object_get(p, "lcore")),
+			json_integer_value(json_object_get(p, "busy_polls")),
+			json_integer_value(json_object_get(p, "busy_packets")),
+			json_real_value(json_object_get(p, "cycles_per_packet")),
+			json_integer_value(json_object_get(p, "sleeps")));
+	t = json_object_get(j, "totals");
+	fprintf(r->out, "total: rx %lld, tx %lld, drops %lld, punts %lld, "
+		"%.1f cycles/pkt\n",
+		json_integer_value(json_object_get(t, "rx_packets")),
+		json_integer_value(json_object_get(t, "tx_packets")),
+		json_integer_value(json_object_get(t, "drops_total")),
+		json_integer_value(json_object_get(t, "punts_total")),
+		json_real_value(json_object_get(t, "cycles_per_packet")));
+	reasons_text(r->out, "  drops:", json_object_get(t, "drops"));
+	reasons_text(r->out, "  punts:", json_object_get(t, "punts"));
+	json_decref(j);
+}
+
+/* DPDK telemetry: /vrd/stats gives the totals and per-port counters. */
+static int
+telemetry_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct vrd_port_stats tot = { 0 };
+	uint64_t cycles = 0, pkts = 0;
+
+	for (uint16_t p = 0; p < RTE_MAX_ETHPORTS; p++) {
+		struct vrd_port *vp = vrd_port_by_id(p);
+		struct vrd_port_stats s;
+		if (vp == NULL)
+			continue;
+		vrd_stats_sum_port(p, &s);
+		tot.rx_pkts += s.rx_pkts;
+		tot.tx_pkts += s.tx_pkts;
+		tot.rx_bytes += s.rx_bytes;
+		tot.tx_bytes += s.tx_bytes;
+		for (int i = 0; i < VRD_DROP_MAX; i++)
+			tot.drops[i] += s.drops[i];
+		for (int i = 0; i < VRD_PUNT_MAX; i++)
+			tot.punts[i] += s.punts[i];
+	}
+	for (unsigned int w = 0; w < vrd.n_workers; w++) {
+		struct vrd_worker_stats s;
+		vrd_stats_sum_worker(w, &s);
+		cycles += s.busy_cycles;
+		pkts += s.busy_pkts;
+	}
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "rx_packets", tot.rx_pkts);
+	rte_tel_data_add_dict_u64(d, "rx_bytes", tot.rx_bytes);
+	rte_tel_data_add_dict_u64(d, "tx_packets", tot.tx_pkts);
+	rte_tel_data_add_dict_u64(d, "tx_bytes", tot.tx_bytes);
+	for (int i = 0; i < VRD_DROP_MAX; i++) {
+		char k[64];
+		snprintf(k, sizeof(k), "drop_%s", vrd_drop_names[i]);
+		rte_tel_data_add_dict_u64(d, k, tot.drops[i]);
+	}
+	for (int i = 0; i < VRD_PUNT_MAX; i++) {
+		char k[64];
+		snprintf(k, sizeof(k), "punt_%s", vrd_punt_names[i]);
+		rte_tel_data_add_dict_u64(d, k, tot.punts[i]);
+	}
+	rte_tel_data_add_dict_u64(d, "busy_cycles", cycles);
+	rte_tel_data_add_dict_u64(d, "busy_packets", pkts);
+	return 0;
+}
+
+void
+vrd_telemetry_register(void)
+{
+	rte_telemetry_register_cmd("/vrd/stats", telemetry_stats,
+				   "vrd counters: packets, drops and punts by "
+				   "reason, busy cycles. No parameters.");
+}

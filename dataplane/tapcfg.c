@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The kernel side of the exception path: addresses and sysctls of the
+ * TAPs, through rtnetlink (libmnl) and /proc/sys. Control thread only. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+
+#include <libmnl/libmnl.h>
+
+#include "vrd.h"
+
+int
+vrd_tap_addr(const char *ifname, int family, const uint8_t *ip, uint8_t depth,
+	     bool add, char *err, size_t errlen)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *nl;
+	struct nlmsghdr *nlh;
+	struct ifaddrmsg *ifa;
+	unsigned int idx = if_nametoindex(ifname), seq = (unsigned int)time(NULL);
+	int rc, len = family == AF_INET ? 4 : 16;
+
+	if (idx == 0) {
+		snprintf(err, errlen, "no interface %s in vrd's namespace", ifname);
+		return -ENODEV;
+	}
+	nl = mnl_socket_open(NETLINK_ROUTE);
+	if (nl == NULL || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "rtnetlink: %s", strerror(errno));
+		if (nl)
+			mnl_socket_close(nl);
+		return rc;
+	}
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = add ? RTM_NEWADDR : RTM_DELADDR;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK |
+			   (add ? NLM_F_CREATE | NLM_F_REPLACE : 0);
+	nlh->nlmsg_seq = seq;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = family;
+	ifa->ifa_prefixlen = depth;
+	ifa->ifa_index = idx;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	mnl_attr_put(nlh, IFA_LOCAL, len, ip);
+	mnl_attr_put(nlh, IFA_ADDRESS, len, ip);
+	/* The data path owns duplicate detection: vrd already holds it. */
+	if (family == AF_INET6)
+		mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
+	rc = (int)mnl_socket_sendto(nl, nlh, nlh->nlmsg_len);
+	if (rc >= 0) {
+		rc = (int)mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (rc >= 0)
+			rc = mnl_cb_run(buf, (size_t)rc, seq,
+					mnl_socket_get_portid(nl), NULL, NULL);
+	}
+	if (rc < 0) {
+		rc = -errno;
+		if (!(add && rc == -EEXIST) && !(!add && rc == -EADDRNOTAVAIL))
+			snprintf(err, errlen, "%s address on %s: %s",
+				 add ? "adding" : "removing", ifname,
+				 strerror(errno));
+		else
+			rc = 0;
+	} else {
+		rc = 0;
+	}
+	mnl_socket_close(nl);
+	return rc;
+}
+
+static int
+sysctl_write(const char *path, const char *val)
+{
+	FILE *f = fopen(path, "w");
+	int rc = 0;
+
+	if (f == NULL)
+		return -errno;
+	if (fputs(val, f) < 0)
+		rc = -EIO;
+	if (fclose(f) != 0 && rc == 0)
+		rc = -errno;
+	return rc;
+}
+
+/* The kernel answers for the data path only where vrd punts to it: on
+ * the TAPs. Forwarding there lets it send ICMP time exceeded (RFC 1812
+ * 5.3.1) and resolve, then forward, what vrd could not (unresolved next
+ * hop); the data ports' own interfaces, if any, are not touched. */
+int
+vrd_tap_sysctls(const char *ifname)
+{
+	static const char *const knobs[][2] = {
+		{ "/proc/sys/net/ipv4/conf/%s/forwarding", "1" },
+		{ "/proc/sys/net/ipv4/conf/%s/rp_filter", "0" },
+		{ "/proc/sys/net/ipv6/conf/%s/forwarding", "1" },
+		/* Linux 6.17+: IPv6 forwarding per interface. */
+		{ "/proc/sys/net/ipv6/conf/%s/force_forwarding", "1" },
+	};
+	char path[128];
+	int rc = 0;
+
+	for (size_t i = 0; i < RTE_DIM(knobs); i++) {
+		snprintf(path, sizeof(path), knobs[i][0], ifname);
+		if (access(path, F_OK) != 0)
+			continue;
+		if (sysctl_write(path, knobs[i][1]) < 0)
+			rc = -errno;
+	}
+	return rc;
+}

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * vrd internals: the slice's state, who owns it, and the worker's view.
+ *
+ * Threads: the EAL main lcore is the control thread (API socket, config,
+ * FIB writes); every other lcore is a worker running vrd_worker_main().
+ * Workers read shared state and write only their own counters. State that
+ * workers read and the control thread replaces is published with release
+ * stores and retired after rte_rcu_qsbr_synchronize().
+ */
+#ifndef VRD_H
+#define VRD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <net/if.h>
+
+#include <rte_ethdev.h>
+#include <rte_rcu_qsbr.h>
+
+#include "vr_api.h"
+#include "vr_fib.h"
+
+#define VRD_BURST 32
+#define VRD_MAX_WORKERS 16
+#define VRD_NO_PORT UINT16_MAX
+#define VRD_MAX_ADDRS 64
+
+/* Why a packet was dropped. Every drop in the data path has one. */
+#define VRD_DROP_REASONS(X)                                              \
+	X(TRUNCATED, "truncated")          /* shorter than its headers */   \
+	X(L2_OTHER_HOST, "l2_other_host")  /* unicast to another MAC */     \
+	X(IP_VERSION, "ip_version")                                         \
+	X(IP_HDR_LEN, "ip_hdr_len")        /* IHL < 5 */                    \
+	X(IP_TOTAL_LEN, "ip_total_len")    /* total length < header */      \
+	X(IP_CHECKSUM, "ip_checksum")                                       \
+	X(MARTIAN_SRC, "martian_src")                                       \
+	X(MARTIAN_DST, "martian_dst")                                       \
+	X(NO_ROUTE, "no_route")                                             \
+	X(BLACKHOLE, "blackhole")                                           \
+	X(UNREACHABLE, "unreachable")                                       \
+	X(TX_FULL, "tx_full")              /* the driver refused it */
+
+/* Why a packet went to the kernel through the port's TAP. */
+#define VRD_PUNT_REASONS(X)                                              \
+	X(LOCAL, "local")                  /* for the router itself */      \
+	X(TTL, "ttl_expired")              /* TTL or hop limit <= 1 */      \
+	X(UNRESOLVED, "unresolved")        /* next hop has no MAC yet */    \
+	X(NON_IP, "non_ip")                /* ARP, LLDP, ... */             \
+	X(CONTROL, "multicast")            /* multicast, broadcast, link   \
+	                                    * local: OSPF, ND, DHCP */      \
+	X(IP_OPTIONS, "ip_options")        /* IPv4 options, IPv6 HBH */     \
+	X(MTU, "mtu_exceeded")             /* the kernel fragments or says  \
+	                                    * so (RFC 1191, RFC 8201) */
+
+#define X_ENUM(id, name) VRD_DROP_##id,
+enum vrd_drop { VRD_DROP_REASONS(X_ENUM) VRD_DROP_MAX };
+#undef X_ENUM
+#define X_ENUM(id, name) VRD_PUNT_##id,
+enum vrd_punt { VRD_PUNT_REASONS(X_ENUM) VRD_PUNT_MAX };
+#undef X_ENUM
+
+extern const char *const vrd_drop_names[VRD_DROP_MAX];
+extern const char *const vrd_punt_names[VRD_PUNT_MAX];
+
+/* Per port, per worker. Written by that worker only; the control thread
+ * sums them. The port is the input port for rx, drops and punts, the
+ * output port for tx and tx_full. */
+struct vrd_port_stats {
+	uint64_t rx_pkts, rx_bytes;
+	uint64_t tx_pkts, tx_bytes;
+	uint64_t drops[VRD_DROP_MAX];
+	uint64_t punts[VRD_PUNT_MAX];
+} __rte_cache_aligned;
+
+struct vrd_worker_stats {
+	uint64_t loops;
+	uint64_t busy_polls;         /* polls that returned packets */
+	uint64_t busy_pkts;          /* packets in those polls */
+	uint64_t busy_cycles;        /* TSC cycles spent handling them */
+	uint64_t sleeps;
+} __rte_cache_aligned;
+
+/* What workers need to know of a port. Written by the control thread
+ * before the port id appears in any rx list or next hop. */
+struct vrd_port_fp {
+	struct rte_ether_addr mac;
+	uint16_t mtu;                /* IP MTU */
+	uint16_t tap;                /* data port: its exception TAP */
+	uint16_t peer;               /* TAP: the data port it stands for */
+	uint8_t is_tap;
+};
+
+struct vrd_rxq {
+	uint16_t port, queue;
+	uint8_t is_tap;
+};
+
+/* A worker's assignment. Immutable once published; replaced whole. */
+struct vrd_rx_conf {
+	uint16_t n_rxq;
+	uint16_t n_tx_ports;
+	struct vrd_rxq rxq[2 * RTE_MAX_ETHPORTS];
+	uint16_t tx_ports[RTE_MAX_ETHPORTS];
+};
+
+struct vrd_worker {
+	unsigned int lcore;
+	unsigned int id;             /* tx queue index and QSBR thread id */
+	struct vrd_rx_conf *conf;    /* published by ctl, read by the worker */
+	/* Allocated by ctl before a port is used; flushed by the worker. */
+	struct rte_eth_dev_tx_buffer *txb[RTE_MAX_ETHPORTS];
+	struct vrd_port_stats ps[RTE_MAX_ETHPORTS];  /* worker-owned */
+	struct vrd_worker_stats ws;                  /* worker-owned */
+};
+
+struct vrd_addr {
+	uint8_t family, depth;
+	uint8_t ip[VR_IP6_LEN];
+};
+
+/* Control-thread view of a port. */
+struct vrd_port {
+	bool used;
+	char name[IFNAMSIZ];
+	char devargs[512];
+	uint16_t port_id, tap_id;
+	char driver[32];
+	uint16_t n_rxq;
+	struct vrd_addr addrs[VRD_MAX_ADDRS];
+	unsigned int n_addrs;
+};
+
+/* Baseline for `stats clear`: the control thread cannot write worker
+ * counters, so it remembers what they were. */
+struct vrd_stats_base {
+	struct vrd_port_stats ps[RTE_MAX_ETHPORTS];
+	struct vrd_worker_stats ws[VRD_MAX_WORKERS];
+};
+
+struct vrd {
+	char slice[64];
+	char sock_path[108];
+	bool busy_poll;
+	volatile bool stop;          /* set by signals, read by all */
+
+	struct rte_mempool *pool;
+	struct rte_rcu_qsbr *qsv;
+	struct vr_fib *fib;          /* writes: ctl; fast path: workers */
+	const struct vr_fib_fp *fib_fp;
+
+	struct vrd_port_fp port_fp[RTE_MAX_ETHPORTS];  /* see struct */
+	struct vrd_port ports[RTE_MAX_ETHPORTS];       /* ctl only */
+
+	unsigned int n_workers;
+	struct vrd_worker *workers[VRD_MAX_WORKERS];
+
+	struct vrd_stats_base base;  /* ctl only */
+	struct vr_evloop *loop;
+	struct vr_api_server *api;
+};
+
+extern struct vrd vrd;
+
+/* worker.c */
+int vrd_worker_main(void *arg);
+
+/* ports.c */
+int vrd_port_add(const char *name, const char *devargs, struct vr_reply *r);
+struct vrd_port *vrd_port_by_name(const char *name);
+struct vrd_port *vrd_port_by_id(uint16_t port_id);
+void vrd_ports_close(void);
+int vrd_workers_publish(void);
+
+/* commands.c */
+/* Runs one command. dry_run parses and checks values only, for config
+ * files, whose later lines may name ports that earlier lines add. */
+int vrd_cmd(int argc, char **argv, struct vr_reply *r, bool dry_run);
+void vrd_api_handler(int argc, char **argv, struct vr_reply *r, void *arg);
+int vrd_config_replay(const char *path);
+
+/* stats.c */
+void vrd_stats_sum_port(uint16_t port, struct vrd_port_stats *out);
+void vrd_stats_sum_worker(unsigned int w, struct vrd_worker_stats *out);
+void vrd_stats_clear(void);
+void vrd_stats_show(struct vr_reply *r);
+void vrd_telemetry_register(void);
+
+/* tapcfg.c: the exception path's kernel side */
+int vrd_tap_addr(const char *ifname, int family, const uint8_t *ip,
+		 uint8_t depth, bool add, char *err, size_t errlen);
+int vrd_tap_sysctls(const char *ifname);
+
+#endif

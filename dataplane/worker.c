@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The forwarding loop. Per burst: receive up to 32, check headers with
+ * the next packets' data prefetched, one bulk FIB lookup per family,
+ * rewrite, buffer per output port, flush once per loop.
+ *
+ * No locks, no allocation, no syscalls while packets flow; an idle worker
+ * sleeps (adaptive polling) unless vrd runs with --busy-poll.
+ */
+#include <stdio.h>
+#include <sys/prctl.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+
+#include "vr_pkt.h"
+#include "vrd.h"
+
+#define PREFETCH_AHEAD 4
+/* Empty polls before the first sleep, and the sleep's bounds in us. */
+#define IDLE_POLLS 256
+#define SLEEP_MIN_US 5
+#define SLEEP_MAX_US 500
+
+struct burst_ctx {
+	struct vrd_worker *w;
+	const struct vr_fib_fp *fib;
+	const struct vrd_port_fp *pfp;
+	uint16_t in;
+	uint16_t tap;
+	struct vrd_port_stats *ps;
+};
+
+static inline void
+drop(struct burst_ctx *c, struct rte_mbuf *m, enum vrd_drop why)
+{
+	c->ps->drops[why]++;
+	rte_pktmbuf_free(m);
+}
+
+/* Hands a frame, unchanged, to the kernel through the input port's TAP. */
+static inline void
+punt(struct burst_ctx *c, struct rte_mbuf *m, enum vrd_punt why)
+{
+	struct vrd_port_stats *ts = &c->w->ps[c->tap];
+
+	c->ps->punts[why]++;
+	ts->tx_pkts++;
+	ts->tx_bytes += m->pkt_len;
+	rte_eth_tx_buffer(c->tap, c->w->id, c->w->txb[c->tap], m);
+}
+
+static inline void
+send_out(struct vrd_worker *w, const struct vrd_port_fp *pfp,
+	 const struct vr_nh *nh, struct rte_mbuf *m,
+	 struct rte_ether_hdr *eth)
+{
+	uint16_t out = nh->port;
+	struct vrd_port_stats *os = &w->ps[out];
+
+	rte_ether_addr_copy(&nh->dmac, &eth->dst_addr);
+	rte_ether_addr_copy(&pfp[out].mac, &eth->src_addr);
+	os->tx_pkts++;
+	os->tx_bytes += m->pkt_len;
+	rte_eth_tx_buffer(out, w->id, w->txb[out], m);
+}
+
+/* Acts on a looked-up next hop. IP checks are done; TTL is > 1. */
+static inline void
+route_pkt(struct burst_ctx *c, struct rte_mbuf *m, const struct vr_nh *nh,
+	  uint16_t l3_len, bool v4)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+	switch (__atomic_load_n(&nh->type, __ATOMIC_ACQUIRE)) {
+	case VR_NH_FORWARD:
+		if (unlikely(l3_len > c->pfp[nh->port].mtu)) {
+			punt(c, m, VRD_PUNT_MTU);
+			return;
+		}
+		if (v4)
+			vr_ip4_ttl_dec((struct rte_ipv4_hdr *)(eth + 1));
+		else
+			((struct rte_ipv6_hdr *)(eth + 1))->hop_limits--;
+		send_out(c->w, c->pfp, nh, m, eth);
+		return;
+	case VR_NH_UNRESOLVED:
+		punt(c, m, VRD_PUNT_UNRESOLVED);
+		return;
+	case VR_NH_LOCAL:
+		punt(c, m, VRD_PUNT_LOCAL);
+		return;
+	case VR_NH_BLACKHOLE:
+		drop(c, m, VRD_DROP_BLACKHOLE);
+		return;
+	case VR_NH_UNREACHABLE:
+		drop(c, m, VRD_DROP_UNREACHABLE);
+		return;
+	default:
+		drop(c, m, VRD_DROP_NO_ROUTE);
+		return;
+	}
+}
+
+/* IPv4 receive checks (RFC 1812 5.2.2, 5.3.7). Returns true when the
+ * packet is to be looked up; otherwise it has been dropped or punted. */
+static inline bool
+ip4_accept(struct burst_ctx *c, struct rte_mbuf *m, struct rte_ipv4_hdr *ip)
+{
+	uint32_t l3 = m->data_len - RTE_ETHER_HDR_LEN;
+	uint8_t sc, dc;
+
+	if (unlikely(l3 < sizeof(*ip))) {
+		drop(c, m, VRD_DROP_TRUNCATED);
+		return false;
+	}
+	switch (vr_ip4_check(ip, l3, m->pkt_len - RTE_ETHER_HDR_LEN)) {
+	case VR_IP4_OK:
+		break;
+	case VR_IP4_BAD_VERSION:
+		drop(c, m, VRD_DROP_IP_VERSION);
+		return false;
+	case VR_IP4_BAD_HLEN:
+		drop(c, m, VRD_DROP_IP_HDR_LEN);
+		return false;
+	case VR_IP4_BAD_TOTLEN:
+		drop(c, m, VRD_DROP_IP_TOTAL_LEN);
+		return false;
+	case VR_IP4_TRUNCATED:
+		drop(c, m, VRD_DROP_TRUNCATED);
+		return false;
+	default:
+		drop(c, m, VRD_DROP_IP_CHECKSUM);
+		return false;
+	}
+	sc = vr_ip4_class_by_octet[((const uint8_t *)&ip->src_addr)[0]];
+	dc = vr_ip4_class_by_octet[((const uint8_t *)&ip->dst_addr)[0]];
+	if (unlikely(sc != VR_IP4_UNICAST)) {
+		drop(c, m, VRD_DROP_MARTIAN_SRC);
+		return false;
+	}
+	if (unlikely(dc != VR_IP4_UNICAST)) {
+		if (dc == VR_IP4_MULTICAST || ip->dst_addr == RTE_BE32(0xffffffff))
+			punt(c, m, VRD_PUNT_CONTROL);
+		else
+			drop(c, m, VRD_DROP_MARTIAN_DST);
+		return false;
+	}
+	/* RFC 1812 4.2.2.9: TTL 0 or 1 is not forwarded, but may be for us:
+	 * the kernel delivers it or answers time exceeded. */
+	if (unlikely(ip->time_to_live <= 1)) {
+		punt(c, m, VRD_PUNT_TTL);
+		return false;
+	}
+	if (unlikely(ip->version_ihl != 0x45)) {
+		punt(c, m, VRD_PUNT_IP_OPTIONS);
+		return false;
+	}
+	return true;
+}
+
+/* IPv6 receive checks (RFC 8200, RFC 4291 2.5.6). */
+static inline bool
+ip6_accept(struct burst_ctx *c, struct rte_mbuf *m, struct rte_ipv6_hdr *ip)
+{
+	uint32_t l3 = m->data_len - RTE_ETHER_HDR_LEN;
+
+	if (unlikely(l3 < sizeof(*ip))) {
+		drop(c, m, VRD_DROP_TRUNCATED);
+		return false;
+	}
+	if (unlikely((((const uint8_t *)ip)[0] & 0xf0) != 0x60)) {
+		drop(c, m, VRD_DROP_IP_VERSION);
+		return false;
+	}
+	if (unlikely(rte_be_to_cpu_16(ip->payload_len) + sizeof(*ip) >
+		     m->pkt_len - RTE_ETHER_HDR_LEN)) {
+		drop(c, m, VRD_DROP_TRUNCATED);
+		return false;
+	}
+	if (unlikely(vr_ip6_is_multicast(ip->dst_addr) ||
+		     vr_ip6_is_linklocal(ip->dst_addr))) {
+		/* ND, MLD, OSPFv3, and DAD from :: */
+		punt(c, m, VRD_PUNT_CONTROL);
+		return false;
+	}
+	if (unlikely(vr_ip6_is_unspec_or_loopback(ip->dst_addr))) {
+		drop(c, m, VRD_DROP_MARTIAN_DST);
+		return false;
+	}
+	if (unlikely(vr_ip6_is_multicast(ip->src_addr) ||
+		     vr_ip6_is_linklocal(ip->src_addr) ||
+		     vr_ip6_is_unspec_or_loopback(ip->src_addr))) {
+		drop(c, m, VRD_DROP_MARTIAN_SRC);
+		return false;
+	}
+	if (unlikely(ip->hop_limits <= 1)) {
+		punt(c, m, VRD_PUNT_TTL);
+		return false;
+	}
+	/* Hop-by-hop options are for every router on the path. */
+	if (unlikely(ip->proto == 0)) {
+		punt(c, m, VRD_PUNT_IP_OPTIONS);
+		return false;
+	}
+	return true;
+}
+
+/* A unicast frame must be addressed to the port; a router does not
+ * forward what an L2 neighbour sent to someone else. */
+static inline bool
+l2_for_us(const struct rte_ether_hdr *eth, const struct rte_ether_addr *mac)
+{
+	return rte_is_same_ether_addr(&eth->dst_addr, mac) ||
+	       rte_is_multicast_ether_addr(&eth->dst_addr);
+}
+
+static void
+data_burst(struct burst_ctx *c, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint32_t ip4[VRD_BURST];
+	uint8_t ip6[VRD_BURST][RTE_FIB6_IPV6_ADDR_SIZE];
+	uint64_t nhg4[VRD_BURST], nhg6[VRD_BURST];
+	uint16_t at4[VRD_BURST], at6[VRD_BURST];
+	const struct rte_ether_addr *mac = &c->pfp[c->in].mac;
+	uint16_t n4 = 0, n6 = 0, i;
+	uint64_t bytes = 0;
+
+	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct rte_ether_hdr *eth;
+
+		if (i + PREFETCH_AHEAD < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD],
+						       void *));
+		bytes += m->pkt_len;
+		if (unlikely(m->data_len < RTE_ETHER_HDR_LEN)) {
+			drop(c, m, VRD_DROP_TRUNCATED);
+			continue;
+		}
+		eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+		if (unlikely(!l2_for_us(eth, mac))) {
+			drop(c, m, VRD_DROP_L2_OTHER_HOST);
+			continue;
+		}
+		if (likely(eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4))) {
+			struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+			if (ip4_accept(c, m, ip)) {
+				ip4[n4] = rte_be_to_cpu_32(ip->dst_addr);
+				at4[n4++] = i;
+			}
+		} else if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV6)) {
+			struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(eth + 1);
+			if (ip6_accept(c, m, ip)) {
+				rte_memcpy(ip6[n6], ip->dst_addr, 16);
+				at6[n6++] = i;
+			}
+		} else {
+			punt(c, m, VRD_PUNT_NON_IP);
+		}
+	}
+	c->ps->rx_pkts += n;
+	c->ps->rx_bytes += bytes;
+
+	if (n4 > 0)
+		vr_fib_lookup4_bulk(c->fib, ip4, nhg4, n4);
+	if (n6 > 0)
+		vr_fib_lookup6_bulk(c->fib, ip6, nhg6, n6);
+
+	for (i = 0; i < n4; i++) {
+		struct rte_mbuf *m = pkts[at4[i]];
+		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(
+			m, struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+		uint32_t g = (uint32_t)nhg4[i];
+		uint32_t h = 0;
+
+		if (unlikely(vr_fib_nhg_paths_n(c->fib, g) > 1))
+			h = vr_flow_hash4(ip);
+		route_pkt(c, m, vr_fib_nh_select(c->fib, g, h),
+			  rte_be_to_cpu_16(ip->total_length), true);
+	}
+	for (i = 0; i < n6; i++) {
+		struct rte_mbuf *m = pkts[at6[i]];
+		struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(
+			m, struct rte_ipv6_hdr *, RTE_ETHER_HDR_LEN);
+		uint32_t g = (uint32_t)nhg6[i];
+		uint32_t h = 0;
+
+		if (unlikely(vr_fib_nhg_paths_n(c->fib, g) > 1))
+			h = vr_flow_hash6(ip);
+		route_pkt(c, m, vr_fib_nh_select(c->fib, g, h),
+			  rte_be_to_cpu_16(ip->payload_len) + sizeof(*ip), false);
+	}
+}
+
+/* What the kernel sends on a TAP leaves through the port it stands for. */
+static void
+tap_burst(struct vrd_worker *w, const struct vrd_port_fp *pfp, uint16_t tap,
+	  struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t out = pfp[tap].peer;
+	struct vrd_port_stats *ts = &w->ps[tap], *os = &w->ps[out];
+
+	for (uint16_t i = 0; i < n; i++) {
+		ts->rx_pkts++;
+		ts->rx_bytes += pkts[i]->pkt_len;
+		os->tx_pkts++;
+		os->tx_bytes += pkts[i]->pkt_len;
+		rte_eth_tx_buffer(out, w->id, w->txb[out], pkts[i]);
+	}
+}
+
+static void
+idle_sleep(struct vrd_worker *w, unsigned int *sleep_us)
+{
+	rte_rcu_qsbr_thread_offline(vrd.qsv, w->id);
+	rte_delay_us_sleep(*sleep_us);
+	rte_rcu_qsbr_thread_online(vrd.qsv, w->id);
+	w->ws.sleeps++;
+	if (*sleep_us < SLEEP_MAX_US)
+		*sleep_us *= 2;
+}
+
+int
+vrd_worker_main(void *arg)
+{
+	struct vrd_worker *w = arg;
+	struct rte_mbuf *pkts[VRD_BURST];
+	struct burst_ctx c = { .w = w, .fib = vrd.fib_fp, .pfp = vrd.port_fp };
+	unsigned int idle = 0, sleep_us = SLEEP_MIN_US;
+	const bool busy_poll = vrd.busy_poll;
+
+	/* Short sleeps must be short: the default 50 us slack is not. */
+	prctl(PR_SET_TIMERSLACK, 1000UL);
+	rte_rcu_qsbr_thread_register(vrd.qsv, w->id);
+	rte_rcu_qsbr_thread_online(vrd.qsv, w->id);
+
+	while (!__atomic_load_n(&vrd.stop, __ATOMIC_RELAXED)) {
+		const struct vrd_rx_conf *rc =
+			__atomic_load_n(&w->conf, __ATOMIC_ACQUIRE);
+		unsigned int got = 0;
+
+		for (uint16_t q = 0; q < rc->n_rxq; q++) {
+			const struct vrd_rxq *rq = &rc->rxq[q];
+			uint16_t n = rte_eth_rx_burst(rq->port, rq->queue, pkts,
+						      VRD_BURST);
+			uint64_t t0;
+
+			if (n == 0)
+				continue;
+			t0 = rte_rdtsc();
+			if (rq->is_tap) {
+				tap_burst(w, vrd.port_fp, rq->port, pkts, n);
+			} else {
+				c.in = rq->port;
+				c.tap = vrd.port_fp[rq->port].tap;
+				c.ps = &w->ps[rq->port];
+				data_burst(&c, pkts, n);
+			}
+			for (uint16_t t = 0; t < rc->n_tx_ports; t++)
+				rte_eth_tx_buffer_flush(rc->tx_ports[t], w->id,
+							w->txb[rc->tx_ports[t]]);
+			w->ws.busy_cycles += rte_rdtsc() - t0;
+			w->ws.busy_polls++;
+			w->ws.busy_pkts += n;
+			got += n;
+		}
+		w->ws.loops++;
+		rte_rcu_qsbr_quiescent(vrd.qsv, w->id);
+		if (got != 0) {
+			idle = 0;
+			sleep_us = SLEEP_MIN_US;
+		} else if (!busy_poll && ++idle >= IDLE_POLLS) {
+			idle_sleep(w, &sleep_us);
+		}
+	}
+	rte_rcu_qsbr_thread_offline(vrd.qsv, w->id);
+	rte_rcu_qsbr_thread_unregister(vrd.qsv, w->id);
+	return 0;
+}

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * vr_fib: one slice VRF's IPv4 and IPv6 forwarding tables.
+ *
+ * Layers, as in VPP's FIB: a route (prefix) points at a next-hop group,
+ * a group holds 1..VR_NHG_MAX_PATHS next hops (ECMP), a next hop is an
+ * adjacency (output port and destination MAC) or an action (punt, drop).
+ *
+ *   rte_fib (DIR-24-8) / rte_fib6 (trie)   prefix -> group id (4 bytes)
+ *   rte_rib / rte_rib6 inside them          the RIB: prefix, group id and
+ *                                           struct vr_route_ext, for show,
+ *                                           replace, delete and rebuilds
+ *   vr_fib.nhg[]                            group id -> next-hop ids
+ *   vr_fib.nh[]                             next-hop id -> adjacency
+ *
+ * Ownership: one control thread calls every function here that changes
+ * state. Workers only call the inline lookup helpers at the bottom, and
+ * must be registered readers of the QSBR variable given to
+ * vr_fib_create(): tables that shrink, grow or are rebuilt are freed only
+ * once every reader has passed a quiescent state.
+ */
+#ifndef VR_FIB_H
+#define VR_FIB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+#include <netinet/in.h>
+
+#include <rte_common.h>
+#include <rte_ether.h>
+#include <rte_fib.h>
+#include <rte_fib6.h>
+
+struct rte_rcu_qsbr;
+
+#define VR_NHG_MAX_PATHS 16
+#define VR_IP6_LEN 16
+
+/* What a next hop does with a packet. The data path switches on this. */
+enum vr_nh_type {
+	VR_NH_NOROUTE = 0,  /* no route: drop, counted as no_route */
+	VR_NH_FORWARD,      /* resolved adjacency: rewrite MACs, send on port */
+	VR_NH_UNRESOLVED,   /* neighbour unknown: punt to the kernel (it resolves) */
+	VR_NH_LOCAL,        /* for the router itself: punt to the kernel */
+	VR_NH_BLACKHOLE,    /* drop silently for the sender, counted */
+	VR_NH_UNREACHABLE,  /* drop, counted; the kernel route says unreachable */
+};
+
+/* Where a route came from; shown by `route show`, kept in the RIB. */
+enum vr_route_origin {
+	VR_ORIGIN_CLI = 0,
+	VR_ORIGIN_CONNECTED,
+	VR_ORIGIN_LOCAL,
+	VR_ORIGIN_NEIGH,
+	VR_ORIGIN_STATIC,
+	VR_ORIGIN_OSPF,
+	VR_ORIGIN_BGP,
+	VR_ORIGIN_KERNEL,
+	VR_ORIGIN_OTHER,
+	VR_ORIGIN_MAX,
+};
+
+/* Fast-path view of a next hop: 16 bytes, four to a cache line.
+ * Written by the control thread only: adj is one 64-bit store so a worker
+ * never sees half a MAC; type is stored with release order after adj when
+ * a next hop becomes FORWARD, before adj when it stops being FORWARD. */
+struct vr_nh {
+	union {
+		uint64_t adj;
+		struct {
+			struct rte_ether_addr dmac;
+			uint16_t port;       /* output DPDK port */
+		};
+	};
+	uint32_t type;                /* enum vr_nh_type */
+	uint32_t reserved;
+};
+
+/* A next-hop group. n_paths >= 1 for every group a route points at. */
+struct vr_nhg {
+	uint32_t n_paths;
+	uint32_t nh[VR_NHG_MAX_PATHS];
+} __rte_cache_aligned;
+
+/* Next-hop key: what the control plane names. */
+struct vr_nh_spec {
+	uint8_t family;              /* AF_INET, AF_INET6 */
+	uint8_t type;                /* UNRESOLVED for a gateway (resolved by
+	                              * neighbours), LOCAL, BLACKHOLE, UNREACHABLE */
+	uint16_t port;               /* output port; UINT16_MAX for drop types */
+	uint8_t gw[VR_IP6_LEN];      /* IPv4 in the first 4 bytes (network
+	                              * order); all zero for an on-link (glean)
+	                              * next hop: resolved per destination */
+};
+
+struct vr_route_info {
+	uint8_t family;
+	uint8_t depth;
+	uint8_t origin;              /* enum vr_route_origin */
+	uint8_t ip[VR_IP6_LEN];      /* IPv4 in the first 4 bytes, network order */
+	uint32_t nhg;
+};
+
+struct vr_fib_conf {
+	const char *name;            /* unique per process, used for DPDK names */
+	int socket_id;
+	uint32_t max_nh;             /* next-hop table size (0: 65536) */
+	uint32_t max_nhg;            /* group table size (0: 65536) */
+	uint32_t v4_routes_hint;     /* initial sizes; tables grow as routes */
+	uint32_t v6_routes_hint;     /* arrive, these only save rebuilds */
+	struct rte_rcu_qsbr *qsv;    /* readers to wait for; NULL: none */
+};
+
+struct vr_fib_mem {
+	uint64_t v4_bytes, v6_bytes, nh_bytes;
+	uint32_t v4_tbl8, v6_tbl8, v4_max_routes, v6_max_routes;
+	uint32_t v4_rebuilds, v6_rebuilds;
+};
+
+/* Defined in fib_priv.h; the fast-path part is reached through the
+ * accessors below. */
+struct vr_fib;
+
+int vr_fib_create(const struct vr_fib_conf *conf, struct vr_fib **out);
+void vr_fib_destroy(struct vr_fib *fib);
+
+/* Next hops and groups. vr_fib_nhg_get() finds or creates the group for a
+ * set of next-hop specs and takes a reference on it for the caller; a
+ * route holds that reference until it is deleted or replaced. */
+int vr_fib_nhg_get(struct vr_fib *fib, const struct vr_nh_spec *paths,
+		   unsigned int n_paths, uint32_t *nhg_id);
+void vr_fib_nhg_put(struct vr_fib *fib, uint32_t nhg_id);
+/* One more reference on a live group, for adding many routes via it. */
+void vr_fib_nhg_ref(struct vr_fib *fib, uint32_t nhg_id);
+int vr_fib_nhg_paths(const struct vr_fib *fib, uint32_t nhg_id,
+		     struct vr_nh_spec *paths, unsigned int max,
+		     unsigned int *n_paths);
+const struct vr_nh *vr_fib_nh_get(const struct vr_fib *fib, uint32_t nh_id);
+
+/* Routes. add replaces an existing route of the same prefix (the old
+ * group's reference is dropped); it consumes the caller's group
+ * reference on success only. -ENOSPC only when the tables cannot grow. */
+int vr_fib_route_add(struct vr_fib *fib, int family, const uint8_t *ip,
+		     uint8_t depth, uint32_t nhg_id, uint8_t origin);
+int vr_fib_route_del(struct vr_fib *fib, int family, const uint8_t *ip,
+		     uint8_t depth);
+int vr_fib_route_get(struct vr_fib *fib, int family, const uint8_t *ip,
+		     uint8_t depth, struct vr_route_info *info);
+/* Longest-prefix match through the RIB, for the control plane. */
+int vr_fib_route_match(struct vr_fib *fib, int family, const uint8_t *ip,
+		       struct vr_route_info *info);
+/* Calls fn for every route of the family under ip/depth (0/0 for all), in
+ * address order. fn returning non-zero stops the walk with that value. */
+typedef int (*vr_fib_walk_fn)(const struct vr_route_info *route, void *arg);
+int vr_fib_route_walk(struct vr_fib *fib, int family, const uint8_t *ip,
+		      uint8_t depth, vr_fib_walk_fn fn, void *arg);
+uint32_t vr_fib_route_count(const struct vr_fib *fib, int family);
+/* Make room for n more routes of the family in one rebuild, so that a
+ * bulk load does not rebuild log2(n) times. */
+int vr_fib_reserve(struct vr_fib *fib, int family, uint32_t n);
+
+/* Neighbours: (address, port) -> MAC. Adding one resolves every next hop
+ * via that address on that port and installs the host route (origin
+ * NEIGH) unless another origin already owns that exact prefix. */
+int vr_fib_neigh_add(struct vr_fib *fib, int family, const uint8_t *ip,
+		     uint16_t port, const struct rte_ether_addr *mac);
+int vr_fib_neigh_del(struct vr_fib *fib, int family, const uint8_t *ip,
+		     uint16_t port);
+struct vr_neigh_info {
+	uint8_t family;
+	uint8_t ip[VR_IP6_LEN];
+	uint16_t port;
+	struct rte_ether_addr mac;
+};
+typedef int (*vr_fib_neigh_walk_fn)(const struct vr_neigh_info *n, void *arg);
+int vr_fib_neigh_walk(struct vr_fib *fib, vr_fib_neigh_walk_fn fn, void *arg);
+
+void vr_fib_mem(const struct vr_fib *fib, struct vr_fib_mem *mem);
+/* Frees tables and ids whose readers have all moved on. */
+void vr_fib_reclaim(struct vr_fib *fib);
+
+const char *vr_route_origin_name(uint8_t origin);
+int vr_route_origin_parse(const char *name);
+const char *vr_nh_type_name(uint32_t type);
+
+/* ---- fast path: read-only, callable from workers ---- */
+
+/* The part of struct vr_fib the workers read. Pointers are swapped by the
+ * control thread with release order; workers load them once per burst. */
+struct vr_fib_fp {
+	struct rte_fib *v4;
+	struct rte_fib6 *v6;
+	const struct vr_nhg *nhg;
+	const struct vr_nh *nh;
+};
+
+const struct vr_fib_fp *vr_fib_fp(const struct vr_fib *fib);
+
+static inline void
+vr_fib_lookup4_bulk(const struct vr_fib_fp *fp, uint32_t *ips_host,
+		    uint64_t *nhg, unsigned int n)
+{
+	struct rte_fib *f = __atomic_load_n(&fp->v4, __ATOMIC_ACQUIRE);
+	rte_fib_lookup_bulk(f, ips_host, nhg, n);
+}
+
+static inline void
+vr_fib_lookup6_bulk(const struct vr_fib_fp *fp,
+		    uint8_t ips[][RTE_FIB6_IPV6_ADDR_SIZE], uint64_t *nhg,
+		    unsigned int n)
+{
+	struct rte_fib6 *f = __atomic_load_n(&fp->v6, __ATOMIC_ACQUIRE);
+	rte_fib6_lookup_bulk(f, ips, nhg, n);
+}
+
+/* Picks the group member for a flow. The hash is computed by the caller
+ * only for multipath groups; fastrange maps it to [0, n) without a divide,
+ * so a flow keeps its member as long as the group is unchanged. */
+static inline const struct vr_nh *
+vr_fib_nh_select(const struct vr_fib_fp *fp, uint32_t nhg_id, uint32_t hash)
+{
+	const struct vr_nhg *g = &fp->nhg[nhg_id];
+	uint32_t i = (uint32_t)(((uint64_t)hash * g->n_paths) >> 32);
+	return &fp->nh[g->nh[i]];
+}
+
+static inline uint32_t
+vr_fib_nhg_paths_n(const struct vr_fib_fp *fp, uint32_t nhg_id)
+{
+	return fp->nhg[nhg_id].n_paths;
+}
+
+#endif

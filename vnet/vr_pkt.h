@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * vr_pkt: header checks and rewrites shared by the data paths.
+ * All inline: they run once per packet. */
+#ifndef VR_PKT_H
+#define VR_PKT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+
+/* Classes of an IPv4 address by its first octet (RFC 1812 5.3.7,
+ * RFC 6890): what a router may do with it as a source or a destination. */
+enum vr_ip4_class {
+	VR_IP4_UNICAST = 0,
+	VR_IP4_MARTIAN,      /* 0/8, 127/8, 240/4 (but see broadcast) */
+	VR_IP4_MULTICAST,    /* 224/4 */
+	VR_IP4_CLASS_E,      /* 240/4: martian, except 255.255.255.255 */
+};
+
+extern const uint8_t vr_ip4_class_by_octet[256];
+
+/* Verdict of the IPv4 checks, in the order they are made. */
+enum vr_ip4_check {
+	VR_IP4_OK = 0,
+	VR_IP4_BAD_VERSION,
+	VR_IP4_BAD_HLEN,     /* IHL < 5 */
+	VR_IP4_TRUNCATED,    /* header or total length beyond the frame */
+	VR_IP4_BAD_TOTLEN,   /* total length < header length */
+	VR_IP4_BAD_CSUM,
+};
+
+/* RFC 1812 5.2.2 / 5.3: a router validates version, header length, total
+ * length against what arrived, and the checksum. l3_len is what the frame
+ * holds after the Ethernet header (in the first segment: the caller
+ * passes data_len so that the header itself is readable). */
+static inline enum vr_ip4_check
+vr_ip4_check(const struct rte_ipv4_hdr *ip, uint32_t l3_len, uint32_t pkt_l3_len)
+{
+	uint8_t vhl = ip->version_ihl;
+	uint32_t hlen = (uint32_t)(vhl & 0x0f) << 2;
+	uint32_t tot;
+
+	if (unlikely((vhl & 0xf0) != 0x40))
+		return VR_IP4_BAD_VERSION;
+	if (unlikely(hlen < sizeof(*ip)))
+		return VR_IP4_BAD_HLEN;
+	if (unlikely(hlen > l3_len))
+		return VR_IP4_TRUNCATED;
+	tot = rte_be_to_cpu_16(ip->total_length);
+	if (unlikely(tot < hlen))
+		return VR_IP4_BAD_TOTLEN;
+	if (unlikely(tot > pkt_l3_len))
+		return VR_IP4_TRUNCATED;
+	/* The one's-complement sum over a correct header is 0xffff. */
+	if (unlikely(rte_raw_cksum(ip, hlen) != 0xffff))
+		return VR_IP4_BAD_CSUM;
+	return VR_IP4_OK;
+}
+
+/* RFC 1624 eqn. 3: decrementing TTL lowers the (TTL, protocol) word by
+ * 0x0100, so the checksum rises by 0x0100 with end-around carry. */
+static inline void
+vr_ip4_ttl_dec(struct rte_ipv4_hdr *ip)
+{
+	uint32_t sum = (uint32_t)rte_be_to_cpu_16(ip->hdr_checksum) + 0x0100;
+
+	ip->time_to_live--;
+	sum = (sum & 0xffff) + (sum >> 16);
+	ip->hdr_checksum = rte_cpu_to_be_16((uint16_t)sum);
+}
+
+/* IPv6 address scopes that a router must not forward (RFC 4291 2.5.6)
+ * or that are for the node itself. */
+static inline bool
+vr_ip6_is_multicast(const uint8_t *a)
+{
+	return a[0] == 0xff;
+}
+
+static inline bool
+vr_ip6_is_linklocal(const uint8_t *a)
+{
+	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
+}
+
+/* ::, ::1: never a valid source or destination beyond the node. */
+static inline bool
+vr_ip6_is_unspec_or_loopback(const uint8_t *a)
+{
+	const uint64_t *w = (const uint64_t *)(const void *)a;
+	return w[0] == 0 && (w[1] == 0 || w[1] == rte_cpu_to_be_64(1));
+}
+
+/* An unknown source-port/destination-port pair is 0: hashing still
+ * spreads by addresses. */
+static inline uint32_t
+vr_flow_hash4(const struct rte_ipv4_hdr *ip)
+{
+	uint32_t ports = 0;
+	uint32_t h;
+
+	if ((ip->next_proto_id == IPPROTO_UDP || ip->next_proto_id == IPPROTO_TCP) &&
+	    (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK |
+						    RTE_IPV4_HDR_MF_FLAG)) == 0)
+		ports = *(const uint32_t *)(const void *)
+			((const uint8_t *)ip + ((ip->version_ihl & 0xf) << 2));
+	h = ip->src_addr * 0x9e3779b1u ^ ip->dst_addr;
+	h = (h ^ ports ^ ip->next_proto_id) * 0x85ebca6bu;
+	return h ^ (h >> 15);
+}
+
+static inline uint32_t
+vr_flow_hash6(const struct rte_ipv6_hdr *ip)
+{
+	const uint32_t *s = (const uint32_t *)(const void *)ip->src_addr;
+	const uint32_t *d = (const uint32_t *)(const void *)ip->dst_addr;
+	uint32_t ports = 0, h;
+
+	if (ip->proto == IPPROTO_UDP || ip->proto == IPPROTO_TCP)
+		ports = *(const uint32_t *)(const void *)(ip + 1);
+	h = (s[0] ^ s[1] ^ s[2] ^ s[3]) * 0x9e3779b1u ^ d[0] ^ d[1] ^ d[2] ^ d[3];
+	h = (h ^ ports ^ ip->proto ^ (ip->vtc_flow & rte_cpu_to_be_32(0xfffff))) *
+	    0x85ebca6bu;
+	return h ^ (h >> 15);
+}
+
+#endif
