@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "cmd.h"
+#include "vr_pkt.h"
 #include "vrd.h"
 
 /* ---------- next hops from words ---------- */
@@ -47,8 +48,11 @@ path_spec(const struct path_words *pw, int family, bool dry_run,
 		struct vr_nh_spec conn;
 		unsigned int n;
 
+		/* The covering connected prefix, or the neighbour's own host
+		 * route: both name the port the next hop is on. */
 		if (vr_fib_route_match(vrd.fib, family, s->gw, &ri) < 0 ||
-		    ri.origin != VR_ORIGIN_CONNECTED ||
+		    (ri.origin != VR_ORIGIN_CONNECTED &&
+		     ri.origin != VR_ORIGIN_NEIGH) ||
 		    vr_fib_nhg_paths(vrd.fib, ri.nhg, &conn, 1, &n) < 0)
 			return vr_reply_err(r, ENETUNREACH, "next hop %s is not "
 					    "on a connected network; add 'dev "
@@ -475,6 +479,27 @@ cmd_route(int argc, char **argv, struct vr_reply *r, bool dry_run)
 
 /* ---------- addresses ---------- */
 
+/* The workers' ICMP source addresses follow the port's address list. */
+static void
+port_fp_addrs_update(const struct vrd_port *vp)
+{
+	struct vrd_port_fp *fp = &vrd.port_fp[vp->port_id];
+	uint32_t a4 = 0;
+	uint8_t a6[16] = { 0 };
+	bool have6 = false;
+
+	for (unsigned int i = vp->n_addrs; i-- > 0;) {
+		if (vp->addrs[i].family == AF_INET)
+			memcpy(&a4, vp->addrs[i].ip, 4);
+		else if (!have6 || !vr_ip6_is_linklocal(vp->addrs[i].ip)) {
+			memcpy(a6, vp->addrs[i].ip, 16);
+			have6 = true;
+		}
+	}
+	__atomic_store_n(&fp->addr4, a4, __ATOMIC_RELAXED);
+	memcpy(fp->addr6, a6, 16);
+}
+
 /* addr add 10.0.1.1/24 dev p0: the address (local, punted) and its
  * connected prefix (glean: unknown hosts go to the kernel, which
  * resolves them), and the same address on the port's TAP. */
@@ -519,6 +544,7 @@ addr_change(int argc, char **argv, struct vr_reply *r, bool dry_run, bool add)
 		if (a.depth < net.depth)
 			vr_fib_route_del(vrd.fib, a.family, a.ip, a.depth);
 		vp->addrs[i] = vp->addrs[--vp->n_addrs];
+		port_fp_addrs_update(vp);
 		vrd_tap_addr(vp->name, a.family, a.ip, a.depth, false, err,
 			     sizeof(err));
 		return 0;
@@ -540,6 +566,7 @@ addr_change(int argc, char **argv, struct vr_reply *r, bool dry_run, bool add)
 	vp->addrs[vp->n_addrs++] = (struct vrd_addr){ .family = a.family,
 						      .depth = a.depth };
 	memcpy(vp->addrs[vp->n_addrs - 1].ip, a.ip, VR_IP6_LEN);
+	port_fp_addrs_update(vp);
 	if (vrd_tap_addr(vp->name, a.family, a.ip, a.depth, true, err,
 			 sizeof(err)) < 0)
 		snprintf(r->msg, sizeof(r->msg), "address added to vrd, but not "

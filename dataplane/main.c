@@ -84,7 +84,8 @@ static int
 eal_args(const char *prog, int uargc, char **uargv, char **out)
 {
 	static char prefix[96], lcores[64], mem[32];
-	static const char *const o_prefix[] = { "--file-prefix", "--in-memory", NULL };
+	static const char *const o_prefix[] = { "--file-prefix", NULL };
+	static const char *const o_inmem[] = { "--in-memory", "--legacy-mem", NULL };
 	static const char *const o_lcores[] = { "-l", "-c", "--lcores", NULL };
 	static const char *const o_mem[] = { "-m", "--socket-mem", NULL };
 	static const char *const o_huge[] = { "--no-huge", "--in-memory", NULL };
@@ -113,7 +114,12 @@ eal_args(const char *prog, int uargc, char **uargv, char **out)
 	}
 	if (!eal_has(uargc, uargv, o_huge)) {
 		if (hugepages_free() > 0) {
+			/* vhost-user shares memory by fd: one memfd per
+			 * segment list, no files, so a crash leaves no
+			 * hugepage files behind. */
 			out[n++] = "--single-file-segments";
+			if (!eal_has(uargc, uargv, o_inmem))
+				out[n++] = "--in-memory";
 			if (!eal_has(uargc, uargv, o_mem)) {
 				snprintf(mem, sizeof(mem), "-m%d", 1024);
 				out[n++] = mem;

@@ -28,6 +28,7 @@ port_raw(uint16_t port, struct vrd_port_stats *o)
 			o->drops[i] += s->drops[i];
 		for (int i = 0; i < VRD_PUNT_MAX; i++)
 			o->punts[i] += s->punts[i];
+		o->fragmented += s->fragmented;
 	}
 }
 
@@ -45,6 +46,7 @@ vrd_stats_sum_port(uint16_t port, struct vrd_port_stats *o)
 		o->drops[i] -= b->drops[i];
 	for (int i = 0; i < VRD_PUNT_MAX; i++)
 		o->punts[i] -= b->punts[i];
+	o->fragmented -= b->fragmented;
 }
 
 void
@@ -111,8 +113,9 @@ stats_json(void)
 		vrd_stats_sum_port(vp->port_id, &s);
 		vrd_stats_sum_port(vp->tap_id, &t);
 		json_array_append_new(ports, json_pack(
-			"{s:s,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:{s:I,s:I,s:I}}",
+			"{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:{s:I,s:I,s:I}}",
 			"name", vp->name,
+			"fragmented", (json_int_t)s.fragmented,
 			"rx_packets", (json_int_t)s.rx_pkts,
 			"rx_bytes", (json_int_t)s.rx_bytes,
 			"tx_packets", (json_int_t)s.tx_pkts,

@@ -29,6 +29,7 @@
 #define VRD_DROP_REASONS(X)                                              \
 	X(TRUNCATED, "truncated")          /* shorter than its headers */   \
 	X(L2_OTHER_HOST, "l2_other_host")  /* unicast to another MAC */     \
+	X(L2_GROUP_UNICAST_IP, "l2_group_unicast_ip") /* RFC 1812 5.3.4 */  \
 	X(IP_VERSION, "ip_version")                                         \
 	X(IP_HDR_LEN, "ip_hdr_len")        /* IHL < 5 */                    \
 	X(IP_TOTAL_LEN, "ip_total_len")    /* total length < header */      \
@@ -38,7 +39,9 @@
 	X(NO_ROUTE, "no_route")                                             \
 	X(BLACKHOLE, "blackhole")                                           \
 	X(UNREACHABLE, "unreachable")                                       \
-	X(TX_FULL, "tx_full")              /* the driver refused it */
+	X(TX_FULL, "tx_full")              /* the driver refused it */      \
+	X(MTU_EXCEEDED, "mtu_exceeded")    /* DF or IPv6: ICMP error sent */\
+	X(FRAG_FAILED, "fragmentation_failed") /* no mbuf, or chained */
 
 /* Why a packet went to the kernel through the port's TAP. */
 #define VRD_PUNT_REASONS(X)                                              \
@@ -48,9 +51,7 @@
 	X(NON_IP, "non_ip")                /* ARP, LLDP, ... */             \
 	X(CONTROL, "multicast")            /* multicast, broadcast, link   \
 	                                    * local: OSPF, ND, DHCP */      \
-	X(IP_OPTIONS, "ip_options")        /* IPv4 options, IPv6 HBH */     \
-	X(MTU, "mtu_exceeded")             /* the kernel fragments or says  \
-	                                    * so (RFC 1191, RFC 8201) */
+	X(IP_OPTIONS, "ip_options")        /* IPv4 options, IPv6 HBH */
 
 #define X_ENUM(id, name) VRD_DROP_##id,
 enum vrd_drop { VRD_DROP_REASONS(X_ENUM) VRD_DROP_MAX };
@@ -70,6 +71,7 @@ struct vrd_port_stats {
 	uint64_t tx_pkts, tx_bytes;
 	uint64_t drops[VRD_DROP_MAX];
 	uint64_t punts[VRD_PUNT_MAX];
+	uint64_t fragmented;         /* IPv4 packets split to fit the MTU */
 } __rte_cache_aligned;
 
 struct vrd_worker_stats {
@@ -88,11 +90,19 @@ struct vrd_port_fp {
 	uint16_t tap;                /* data port: its exception TAP */
 	uint16_t peer;               /* TAP: the data port it stands for */
 	uint8_t is_tap;
+	/* Source of ICMP errors vrd sends from this port: its first address
+	 * of each family, 0 when it has none. */
+	uint32_t addr4;              /* network order */
+	uint8_t addr6[16];
 };
 
 struct vrd_rxq {
 	uint16_t port, queue;
 	uint8_t is_tap;
+	/* Source of ICMP errors vrd sends from this port: its first address
+	 * of each family, 0 when it has none. */
+	uint32_t addr4;              /* network order */
+	uint8_t addr6[16];
 };
 
 /* A worker's assignment. Immutable once published; replaced whole. */
@@ -111,6 +121,7 @@ struct vrd_worker {
 	struct rte_eth_dev_tx_buffer *txb[RTE_MAX_ETHPORTS];
 	struct vrd_port_stats ps[RTE_MAX_ETHPORTS];  /* worker-owned */
 	struct vrd_worker_stats ws;                  /* worker-owned */
+	uint64_t icmp_last_tsc;                      /* worker-owned */
 };
 
 struct vrd_addr {
@@ -163,6 +174,10 @@ extern struct vrd vrd;
 
 /* worker.c */
 int vrd_worker_main(void *arg);
+
+/* icmp.c: a packet over the output MTU; consumes m. */
+void vrd_mtu_exceeded(struct vrd_worker *w, uint16_t in,
+		      const struct vr_nh *nh, struct rte_mbuf *m, bool v4);
 
 /* ports.c */
 int vrd_port_add(const char *name, const char *devargs, struct vr_reply *r);

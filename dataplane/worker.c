@@ -77,7 +77,7 @@ route_pkt(struct burst_ctx *c, struct rte_mbuf *m, const struct vr_nh *nh,
 	switch (__atomic_load_n(&nh->type, __ATOMIC_ACQUIRE)) {
 	case VR_NH_FORWARD:
 		if (unlikely(l3_len > c->pfp[nh->port].mtu)) {
-			punt(c, m, VRD_PUNT_MTU);
+			vrd_mtu_exceeded(c->w, c->in, nh, m, v4);
 			return;
 		}
 		if (v4)
@@ -137,15 +137,28 @@ ip4_accept(struct burst_ctx *c, struct rte_mbuf *m, struct rte_ipv4_hdr *ip)
 	}
 	sc = vr_ip4_class_by_octet[((const uint8_t *)&ip->src_addr)[0]];
 	dc = vr_ip4_class_by_octet[((const uint8_t *)&ip->dst_addr)[0]];
+	if (unlikely(dc != VR_IP4_UNICAST)) {
+		/* Multicast and limited broadcast are the kernel's (OSPF,
+		 * IGMP, DHCP); 0.0.0.0 is a valid source for them
+		 * (RFC 2131, RFC 3376 4.2.13). */
+		if (sc == VR_IP4_MULTICAST || sc == VR_IP4_CLASS_E)
+			drop(c, m, VRD_DROP_MARTIAN_SRC);
+		else if (dc == VR_IP4_MULTICAST ||
+			 ip->dst_addr == RTE_BE32(0xffffffff))
+			punt(c, m, VRD_PUNT_CONTROL);
+		else
+			drop(c, m, VRD_DROP_MARTIAN_DST);
+		return false;
+	}
 	if (unlikely(sc != VR_IP4_UNICAST)) {
 		drop(c, m, VRD_DROP_MARTIAN_SRC);
 		return false;
 	}
-	if (unlikely(dc != VR_IP4_UNICAST)) {
-		if (dc == VR_IP4_MULTICAST || ip->dst_addr == RTE_BE32(0xffffffff))
-			punt(c, m, VRD_PUNT_CONTROL);
-		else
-			drop(c, m, VRD_DROP_MARTIAN_DST);
+	/* RFC 1812 5.3.4: a unicast datagram that came in a link-layer
+	 * broadcast or multicast frame is not forwarded. */
+	if (unlikely(rte_is_multicast_ether_addr(
+		    &rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr))) {
+		drop(c, m, VRD_DROP_L2_GROUP_UNICAST_IP);
 		return false;
 	}
 	/* RFC 1812 4.2.2.9: TTL 0 or 1 is not forwarded, but may be for us:
@@ -188,6 +201,11 @@ ip6_accept(struct burst_ctx *c, struct rte_mbuf *m, struct rte_ipv6_hdr *ip)
 	}
 	if (unlikely(vr_ip6_is_unspec_or_loopback(ip->dst_addr))) {
 		drop(c, m, VRD_DROP_MARTIAN_DST);
+		return false;
+	}
+	if (unlikely(rte_is_multicast_ether_addr(
+		    &rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr))) {
+		drop(c, m, VRD_DROP_L2_GROUP_UNICAST_IP);
 		return false;
 	}
 	if (unlikely(vr_ip6_is_multicast(ip->src_addr) ||

@@ -62,7 +62,9 @@ fib4_table_create(struct vr_fib *fib, uint32_t max_routes, uint32_t tbl8)
 	struct rte_fib_conf c = {
 		.type = RTE_FIB_DIR24_8,
 		.default_nh = 0,          /* group 0: no route */
-		.max_routes = (int)max_routes,
+		/* rte_fib gives its RIB two nodes per route: max_routes is
+		 * already a node budget. */
+		.max_routes = (int)(max_routes / NODES_PER_ROUTE),
 		.rib_ext_sz = sizeof(struct vr_route_ext),
 		.dir24_8 = { .nh_sz = RTE_FIB_DIR24_8_4B, .num_tbl8 = tbl8 },
 	};
@@ -78,7 +80,7 @@ fib6_table_create(struct vr_fib *fib, uint32_t max_routes, uint32_t tbl8)
 	struct rte_fib6_conf c = {
 		.type = RTE_FIB6_TRIE,
 		.default_nh = 0,
-		.max_routes = (int)max_routes,
+		.max_routes = (int)(max_routes / NODES_PER_ROUTE),
 		.rib_ext_sz = sizeof(struct vr_route_ext),
 		.trie = { .nh_sz = RTE_FIB6_TRIE_4B, .num_tbl8 = tbl8 },
 	};
@@ -96,23 +98,35 @@ fib_wait_readers(struct vr_fib *fib)
 		rte_rcu_qsbr_synchronize(fib->qsv, RTE_QSBR_THRID_INVALID);
 }
 
-static void
-ext4_set(struct rte_fib *t, uint32_t ip, uint8_t depth, uint8_t origin)
+/* Sets the origin of a route just added, after checking that its next
+ * hop took: when rte_fib/rte_fib6 replace a route's next hop and run out
+ * of tbl8 groups on the way, they return 0 and keep the old one in the
+ * RIB. -ENOSPC then makes the caller grow the table and try again. */
+static int
+ext4_set(struct rte_fib *t, uint32_t ip, uint8_t depth, uint64_t nh,
+	 uint8_t origin)
 {
 	struct rte_rib_node *n = rte_rib_lookup_exact(rte_fib_get_rib(t), ip, depth);
-	struct vr_route_ext *e = n ? rte_rib_get_ext(n) : NULL;
-	if (e != NULL)
-		e->origin = origin;
+	uint64_t cur;
+
+	if (n == NULL || rte_rib_get_nh(n, &cur) < 0 || cur != nh)
+		return -ENOSPC;
+	((struct vr_route_ext *)rte_rib_get_ext(n))->origin = origin;
+	return 0;
 }
 
-static void
-ext6_set(struct rte_fib6 *t, const uint8_t *ip, uint8_t depth, uint8_t origin)
+static int
+ext6_set(struct rte_fib6 *t, const uint8_t *ip, uint8_t depth, uint64_t nh,
+	 uint8_t origin)
 {
 	struct rte_rib6_node *n =
 		rte_rib6_lookup_exact(rte_fib6_get_rib(t), ip, depth);
-	struct vr_route_ext *e = n ? rte_rib6_get_ext(n) : NULL;
-	if (e != NULL)
-		e->origin = origin;
+	uint64_t cur;
+
+	if (n == NULL || rte_rib6_get_nh(n, &cur) < 0 || cur != nh)
+		return -ENOSPC;
+	((struct vr_route_ext *)rte_rib6_get_ext(n))->origin = origin;
+	return 0;
 }
 
 static int
@@ -129,7 +143,31 @@ copy4_route(struct rte_fib *dst, struct rte_rib_node *n)
 	rte_rib_get_nh(n, &nh);
 	rc = rte_fib_add(dst, ip, depth, nh);
 	if (rc == 0)
-		ext4_set(dst, ip, depth, e->origin);
+		rc = ext4_set(dst, ip, depth, nh, e->origin);
+	return rc;
+}
+
+/* Copies the routes under ip/depth, each before the routes it covers
+ * (the COVER walk yields the outermost ones): a prefix added before its
+ * sub-prefixes never meets the wrap-around of top_hazard(), and each
+ * range is written once. */
+static int
+copy4_under(struct rte_fib *dst, struct rte_rib *rib, uint32_t ip,
+	    uint8_t depth)
+{
+	struct rte_rib_node *n = NULL;
+	uint32_t sub_ip;
+	uint8_t sub_depth;
+	int rc = 0;
+
+	while (rc == 0 && (n = rte_rib_get_nxt(rib, ip, depth, n,
+					       RTE_RIB_GET_NXT_COVER)) != NULL) {
+		rc = copy4_route(dst, n);
+		rte_rib_get_ip(n, &sub_ip);
+		rte_rib_get_depth(n, &sub_depth);
+		if (rc == 0)
+			rc = copy4_under(dst, rib, sub_ip, sub_depth);
+	}
 	return rc;
 }
 
@@ -147,7 +185,27 @@ copy6_route(struct rte_fib6 *dst, struct rte_rib6_node *n)
 	rte_rib6_get_nh(n, &nh);
 	rc = rte_fib6_add(dst, ip, depth, nh);
 	if (rc == 0)
-		ext6_set(dst, ip, depth, e->origin);
+		rc = ext6_set(dst, ip, depth, nh, e->origin);
+	return rc;
+}
+
+static int
+copy6_under(struct rte_fib6 *dst, struct rte_rib6 *rib, const uint8_t *ip,
+	    uint8_t depth)
+{
+	struct rte_rib6_node *n = NULL;
+	uint8_t sub_ip[VR_IP6_LEN];
+	uint8_t sub_depth;
+	int rc = 0;
+
+	while (rc == 0 && (n = rte_rib6_get_nxt(rib, ip, depth, n,
+						RTE_RIB6_GET_NXT_COVER)) != NULL) {
+		rc = copy6_route(dst, n);
+		rte_rib6_get_ip(n, sub_ip);
+		rte_rib6_get_depth(n, &sub_depth);
+		if (rc == 0)
+			rc = copy6_under(dst, rib, sub_ip, sub_depth);
+	}
 	return rc;
 }
 
@@ -169,8 +227,7 @@ fib4_rebuild(struct vr_fib *fib, uint32_t max_routes, uint32_t tbl8)
 		n = rte_rib_lookup_exact(rib, 0, 0);
 		if (n != NULL)
 			rc = copy4_route(t, n);
-		for (n = NULL; rc == 0 &&
-		     (n = rte_rib_get_nxt(rib, 0, 0, n, RTE_RIB_GET_NXT_ALL)) != NULL;)
+		for (n = NULL; rc == 0 && (n = rte_rib_get_nxt(rib, 0, 0, n, RTE_RIB_GET_NXT_ALL)) != NULL;)
 			rc = copy4_route(t, n);
 		if (rc == 0)
 			break;
@@ -209,9 +266,8 @@ fib6_rebuild(struct vr_fib *fib, uint32_t max_routes, uint32_t tbl8)
 		n = rte_rib6_lookup_exact(rib, zero, 0);
 		if (n != NULL)
 			rc = copy6_route(t, n);
-		for (n = NULL; rc == 0 &&
-		     (n = rte_rib6_get_nxt(rib, zero, 0, n, RTE_RIB6_GET_NXT_ALL)) != NULL;)
-			rc = copy6_route(t, n);
+		if (rc == 0)
+			rc = copy6_under(t, rib, zero, 0);
 		if (rc == 0)
 			break;
 		rte_fib6_free(t);
@@ -322,22 +378,146 @@ route_exact(struct vr_fib *fib, int family, const uint8_t *ip, uint8_t depth,
 	return true;
 }
 
+/* rte_fib and rte_fib6 (DPDK 22.11) write a prefix's next hop into its
+ * range by walking its sub-prefixes in address order; when the last one
+ * ends at the top of the address space the walk wraps around to 0 and
+ * writes the next hop over the whole table. 0/1 and 128/1 (as VPN
+ * clients install them) and any change of 0/0 are enough. Only a prefix
+ * that holds the top address, with a longer prefix holding it too, can
+ * meet this. */
+static bool
+top_hazard(struct vr_fib *fib, int family, const uint8_t *ip, uint8_t depth)
+{
+	uint8_t top[VR_IP6_LEN], first[VR_IP6_LEN], d;
+
+	memset(top, 0xff, sizeof(top));
+	mask_prefix(family, top, depth, first);
+	if (memcmp(ip, first, fib_addr_len(family)) != 0)
+		return false;
+	if (family == AF_INET) {
+		struct rte_rib_node *n =
+			rte_rib_lookup(rte_fib_get_rib(fib->fp.v4), UINT32_MAX);
+		return n != NULL && rte_rib_get_depth(n, &d) == 0 && d > depth;
+	}
+	struct rte_rib6_node *n = rte_rib6_lookup(rte_fib6_get_rib(fib->fp.v6), top);
+	return n != NULL && rte_rib6_get_depth(n, &d) == 0 && d > depth;
+}
+
+/* Makes a change top_hazard() forbids in the live table in its RIB only,
+ * which workers do not read, and rebuilds the data path from that RIB
+ * (parents first, so safely). Puts the RIB back if the rebuild fails. */
+static int
+rib4_change(struct vr_fib *fib, uint32_t ip, uint8_t depth, bool del,
+	    uint32_t nhg, uint8_t origin)
+{
+	struct rte_rib *rib = rte_fib_get_rib(fib->fp.v4);
+	struct rte_rib_node *n = rte_rib_lookup_exact(rib, ip, depth);
+	struct vr_route_ext old = { 0 };
+	uint64_t old_nh = 0;
+	bool existed = n != NULL;
+	int rc;
+
+	if (existed) {
+		rte_rib_get_nh(n, &old_nh);
+		old = *(struct vr_route_ext *)rte_rib_get_ext(n);
+	}
+	if (del) {
+		rte_rib_remove(rib, ip, depth);
+	} else {
+		if (!existed && (n = rte_rib_insert(rib, ip, depth)) == NULL)
+			return -rte_errno;
+		rte_rib_set_nh(n, nhg);
+		((struct vr_route_ext *)rte_rib_get_ext(n))->origin = origin;
+		if (existed && old_nh == nhg)
+			return 0;
+	}
+	rc = fib4_rebuild(fib, fib->v4.max_routes, fib->v4.num_tbl8);
+	if (rc == 0)
+		return 0;
+	if (!existed) {
+		rte_rib_remove(rib, ip, depth);
+		return rc;
+	}
+	n = rte_rib_lookup_exact(rib, ip, depth);
+	if (n == NULL && (n = rte_rib_insert(rib, ip, depth)) == NULL)
+		return rc;
+	rte_rib_set_nh(n, old_nh);
+	*(struct vr_route_ext *)rte_rib_get_ext(n) = old;
+	return rc;
+}
+
+static int
+rib6_change(struct vr_fib *fib, const uint8_t *ip, uint8_t depth, bool del,
+	    uint32_t nhg, uint8_t origin)
+{
+	struct rte_rib6 *rib = rte_fib6_get_rib(fib->fp.v6);
+	struct rte_rib6_node *n = rte_rib6_lookup_exact(rib, ip, depth);
+	struct vr_route_ext old = { 0 };
+	uint64_t old_nh = 0;
+	bool existed = n != NULL;
+	int rc;
+
+	if (existed) {
+		rte_rib6_get_nh(n, &old_nh);
+		old = *(struct vr_route_ext *)rte_rib6_get_ext(n);
+	}
+	if (del) {
+		rte_rib6_remove(rib, ip, depth);
+	} else {
+		if (!existed && (n = rte_rib6_insert(rib, ip, depth)) == NULL)
+			return -rte_errno;
+		rte_rib6_set_nh(n, nhg);
+		((struct vr_route_ext *)rte_rib6_get_ext(n))->origin = origin;
+		if (existed && old_nh == nhg)
+			return 0;
+	}
+	rc = fib6_rebuild(fib, fib->v6.max_routes, fib->v6.num_tbl8);
+	if (rc == 0)
+		return 0;
+	if (!existed) {
+		rte_rib6_remove(rib, ip, depth);
+		return rc;
+	}
+	n = rte_rib6_lookup_exact(rib, ip, depth);
+	if (n == NULL && (n = rte_rib6_insert(rib, ip, depth)) == NULL)
+		return rc;
+	rte_rib6_set_nh(n, old_nh);
+	*(struct vr_route_ext *)rte_rib6_get_ext(n) = old;
+	return rc;
+}
+
 static int
 table_add(struct vr_fib *fib, int family, const uint8_t *ip, uint8_t depth,
 	  uint32_t nhg, uint8_t origin)
 {
 	int rc;
 
+	if (top_hazard(fib, family, ip, depth))
+		return family == AF_INET ?
+			rib4_change(fib, ip4_host(ip), depth, false, nhg, origin) :
+			rib6_change(fib, ip, depth, false, nhg, origin);
 	if (family == AF_INET) {
 		rc = rte_fib_add(fib->fp.v4, ip4_host(ip), depth, nhg);
 		if (rc == 0)
-			ext4_set(fib->fp.v4, ip4_host(ip), depth, origin);
+			rc = ext4_set(fib->fp.v4, ip4_host(ip), depth, nhg, origin);
 	} else {
 		rc = rte_fib6_add(fib->fp.v6, ip, depth, nhg);
 		if (rc == 0)
-			ext6_set(fib->fp.v6, ip, depth, origin);
+			rc = ext6_set(fib->fp.v6, ip, depth, nhg, origin);
 	}
 	return rc;
+}
+
+static int
+table_del(struct vr_fib *fib, int family, const uint8_t *ip, uint8_t depth)
+{
+	if (top_hazard(fib, family, ip, depth))
+		return family == AF_INET ?
+			rib4_change(fib, ip4_host(ip), depth, true, 0, 0) :
+			rib6_change(fib, ip, depth, true, 0, 0);
+	if (family == AF_INET)
+		return rte_fib_delete(fib->fp.v4, ip4_host(ip), depth);
+	return rte_fib6_delete(fib->fp.v6, ip, depth);
 }
 
 int
@@ -358,9 +538,10 @@ vr_fib_route_add(struct vr_fib *fib, int family, const uint8_t *ip_in,
 	replace = route_exact(fib, family, ip, depth, &old, NULL);
 
 	rc = table_add(fib, family, ip, depth, nhg, origin);
-	/* A rebuild can itself be short once; two tries cover a doubling
-	 * of either budget. */
-	for (int i = 0; rc == -ENOSPC && i < 2; i++) {
+	/* Out of tbl8 groups is -ENOSPC, out of RIB nodes -ENOMEM. A
+	 * rebuild can itself be short once; two tries cover a doubling of
+	 * either budget. */
+	for (int i = 0; (rc == -ENOSPC || rc == -ENOMEM) && i < 2; i++) {
 		rc = fib_grow(fib, family, 1);
 		if (rc == 0)
 			rc = table_add(fib, family, ip, depth, nhg, origin);
@@ -390,10 +571,14 @@ vr_fib_route_del(struct vr_fib *fib, int family, const uint8_t *ip_in,
 	mask_prefix(family, ip_in, depth, ip);
 	if (!route_exact(fib, family, ip, depth, &old, NULL))
 		return -ENOENT;
-	if (family == AF_INET)
-		rc = rte_fib_delete(fib->fp.v4, ip4_host(ip), depth);
-	else
-		rc = rte_fib6_delete(fib->fp.v6, ip, depth);
+	rc = table_del(fib, family, ip, depth);
+	/* A delete can need a tbl8 group as well: a sub-prefix that has its
+	 * parent's next hop was never written and must now be kept apart. */
+	for (int i = 0; rc == -ENOSPC && i < 2; i++) {
+		rc = fib_grow(fib, family, 0);
+		if (rc == 0)
+			rc = table_del(fib, family, ip, depth);
+	}
 	if (rc < 0)
 		return rc;
 	if (family == AF_INET)

@@ -49,6 +49,10 @@ veth_host() {
   ip link add "$rif" netns "$rns" type veth peer name eth0 netns "$hns"
   ip -n "$rns" link set "$rif" up
   ip -n "$hns" link set eth0 up
+  # veth leaves checksums to "hardware" (CHECKSUM_PARTIAL); a frame that
+  # leaves the kernel through an af_packet or af_xdp port would keep the
+  # partial sum. Hosts compute theirs, as with a real NIC.
+  ip netns exec "$hns" ethtool -K eth0 tx off >/dev/null 2>&1
   ip -n "$hns" addr add "$addr" dev eth0
   ip -n "$hns" route add default via "$gw"
   if [ -n "$addr6" ]; then
@@ -65,7 +69,8 @@ hide_from_kernel() {
   ip netns exec "$ns" sysctl -qw net.ipv4.conf."$ifc".forwarding=0 \
     net.ipv6.conf."$ifc".disable_ipv6=1 net.ipv4.conf."$ifc".arp_ignore=8
   tc -n "$ns" qdisc add dev "$ifc" clsact
-  tc -n "$ns" filter add dev "$ifc" ingress matchall action drop
+  ip netns exec "$ns" tc filter add dev "$ifc" ingress bpf direct-action \
+    obj "$BUILD/vnet/tc_ingress_drop.bpf.o" sec tc
 }
 
 # vrd_start NS SLICE [vrd args...] -- starts vrd in NS, waits for its socket.

@@ -60,16 +60,21 @@ vr_ip4_check(const struct rte_ipv4_hdr *ip, uint32_t l3_len, uint32_t pkt_l3_len
 	return VR_IP4_OK;
 }
 
-/* RFC 1624 eqn. 3: decrementing TTL lowers the (TTL, protocol) word by
- * 0x0100, so the checksum rises by 0x0100 with end-around carry. */
+/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), m being the (TTL, protocol)
+ * word. Unlike adding 0x0100 (eqn. 2), it never turns a correct 0x0000
+ * into 0xffff. */
 static inline void
 vr_ip4_ttl_dec(struct rte_ipv4_hdr *ip)
 {
-	uint32_t sum = (uint32_t)rte_be_to_cpu_16(ip->hdr_checksum) + 0x0100;
+	uint16_t m = rte_be_to_cpu_16(*(const uint16_t *)(const void *)
+				      &ip->time_to_live);
+	uint32_t sum = (uint16_t)~rte_be_to_cpu_16(ip->hdr_checksum) +
+		       (uint16_t)~m + (uint16_t)(m - 0x0100);
 
 	ip->time_to_live--;
 	sum = (sum & 0xffff) + (sum >> 16);
-	ip->hdr_checksum = rte_cpu_to_be_16((uint16_t)sum);
+	sum = (sum & 0xffff) + (sum >> 16);
+	ip->hdr_checksum = rte_cpu_to_be_16((uint16_t)~sum);
 }
 
 /* IPv6 address scopes that a router must not forward (RFC 4291 2.5.6)
