@@ -102,6 +102,7 @@ stats_json(void)
 {
 	struct vrd_port_stats tot = { 0 };
 	struct vrd_worker_stats wt = { 0 };
+	struct vr_fib_mem fm;
 	json_t *ports = json_array(), *workers = json_array();
 
 	for (uint16_t p = 0; p < RTE_MAX_ETHPORTS; p++) {
@@ -152,8 +153,23 @@ stats_json(void)
 		wt.busy_cycles += s.busy_cycles;
 		wt.busy_pkts += s.busy_pkts;
 	}
-	return json_pack("{s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:o,s:f,s:I}}",
-		"ports", ports, "workers", workers, "totals",
+	vr_fib_mem(vrd.fib, &fm);
+	return json_pack("{s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I},"
+			 "s:{s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:o,s:f,s:I}}",
+		"ports", ports, "workers", workers,
+		"fib",
+		"ipv4_routes", (json_int_t)vr_fib_route_count(vrd.fib, AF_INET),
+		"ipv6_routes", (json_int_t)vr_fib_route_count(vrd.fib, AF_INET6),
+		"ipv4_tbl8_groups", (json_int_t)fm.v4_tbl8,
+		"ipv6_tbl8_groups", (json_int_t)fm.v6_tbl8,
+		"ipv4_route_capacity", (json_int_t)fm.v4_max_routes,
+		"ipv6_route_capacity", (json_int_t)fm.v6_max_routes,
+		"ipv4_rebuilds", (json_int_t)fm.v4_rebuilds,
+		"ipv6_rebuilds", (json_int_t)fm.v6_rebuilds,
+		"ipv4_bytes", (json_int_t)fm.v4_bytes,
+		"ipv6_bytes", (json_int_t)fm.v6_bytes,
+		"nexthop_bytes", (json_int_t)fm.nh_bytes,
+		"totals",
 		"rx_packets", (json_int_t)tot.rx_pkts,
 		"rx_bytes", (json_int_t)tot.rx_bytes,
 		"tx_packets", (json_int_t)tot.tx_pkts,

@@ -227,8 +227,8 @@ fib4_rebuild(struct vr_fib *fib, uint32_t max_routes, uint32_t tbl8)
 		n = rte_rib_lookup_exact(rib, 0, 0);
 		if (n != NULL)
 			rc = copy4_route(t, n);
-		for (n = NULL; rc == 0 && (n = rte_rib_get_nxt(rib, 0, 0, n, RTE_RIB_GET_NXT_ALL)) != NULL;)
-			rc = copy4_route(t, n);
+		if (rc == 0)
+			rc = copy4_under(t, rib, 0, 0);
 		if (rc == 0)
 			break;
 		rte_fib_free(t);
@@ -311,13 +311,19 @@ vr_fib_reserve(struct vr_fib *fib, int family, uint32_t n)
 {
 	struct fib_af_state *s = family == AF_INET ? &fib->v4 : &fib->v6;
 	uint32_t need = (s->routes + n + 1) * NODES_PER_ROUTE;
+	uint32_t tbl8 = s->num_tbl8;
 
-	if (need <= s->max_routes)
+	/* IPv6 prefixes mostly end below the trie's first 24 bits: the full
+	 * table of 2024 (160k, /32../48) takes about 0.6 tbl8 groups each.
+	 * IPv4's tbl8 need (prefixes past /24) cannot be told from a count. */
+	if (family == AF_INET6)
+		tbl8 = round_pow2((s->routes + n) / 4 * 3, tbl8);
+	if (need <= s->max_routes && tbl8 == s->num_tbl8)
 		return 0;
 	need = round_pow2(need, s->max_routes);
 	if (family == AF_INET)
-		return fib4_rebuild(fib, need, s->num_tbl8);
-	return fib6_rebuild(fib, need, s->num_tbl8);
+		return fib4_rebuild(fib, need, tbl8);
+	return fib6_rebuild(fib, need, tbl8);
 }
 
 static void

@@ -1,0 +1,940 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * vrgen: a small DPDK traffic generator and receiver for vrd benchmarks.
+ *
+ *   vrgen --tx DEVARGS --rx DEVARGS --routes FILE [--dst-mac MAC]
+ *         [--flows N] [--frame-size B] [--duration S] [--warmup S]
+ *         [--rate PPS] [--go-file PATH] ... [-- EAL options]
+ *
+ * It sends UDP/IPv4 frames on the tx port, to random addresses inside
+ * random prefixes of a route file (so that a router's lookups hit its FIB
+ * the way real traffic does), and counts what comes back on the rx port.
+ * One core: tx and rx are polled in turn by the main lcore.
+ *
+ * Ports are named by devargs and probed at run time, e.g. vhost-user
+ * servers that vrd's virtio-user ports connect to:
+ *   --tx net_vhost0,iface=/tmp/a.sock,queues=1
+ *   --rx net_vhost1,iface=/tmp/b.sock,queues=1
+ * vrgen prints each port's MAC as soon as it is probed ("vrgen: port rx
+ * ... mac XX:..."), then waits for both links to come up and, with
+ * --go-file, for that file to exist (its first word is the destination
+ * MAC when --dst-mac is not given): a script can start vrgen first, set
+ * up the device under test, then let it go.
+ *
+ * The last line of the output is one JSON object with the counts and
+ * rates of the measured window (after --warmup).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include <zlib.h>
+
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_dev.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_memcpy.h>
+#include <rte_udp.h>
+
+#define BURST_MAX 64
+#define MAX_EAL_ARGS 64
+#define RX_DESC 1024
+#define TX_DESC 1024
+#define POOL_MBUFS 16383
+#define POOL_CACHE 256
+#define FCS_LEN 4
+#define FRAME_MIN 64
+#define FRAME_MAX 1518
+/* Polling for late packets after the last send. */
+#define DRAIN_MS 100
+
+static volatile sig_atomic_t stop;
+
+struct opts {
+	const char *tx, *rx, *routes, *go_file;
+	struct rte_ether_addr dst_mac;
+	bool have_dst_mac;
+	uint32_t src_ip;             /* host order */
+	unsigned int flows, frame, burst;
+	double duration, warmup, rate, wait_s;
+	uint64_t seed;
+	bool quiet;
+};
+
+struct prefix {
+	uint32_t ip;                 /* host order, host bits clear */
+	uint8_t len;
+};
+
+struct port {
+	const char *role;
+	const char *devargs;
+	char name[RTE_DEV_NAME_MAX_LEN];
+	uint16_t id;
+	bool probed;
+	struct rte_ether_addr mac;
+};
+
+struct counts {
+	uint64_t tx, rx, rx_other, tx_retries, alloc_fail;
+};
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: vrgen --tx DEVARGS --rx DEVARGS --routes FILE [options] [-- EAL options]\n"
+"Sends UDP/IPv4 to random addresses inside random prefixes of FILE on the tx\n"
+"port and counts what arrives on the rx port. The last output line is JSON:\n"
+"{\"tx\", \"rx\", \"tx_mpps\", \"rx_mpps\", \"seconds\", ...} over the measured window.\n"
+"  --tx DEVARGS       port to send on, e.g. net_vhost0,iface=/tmp/a.sock,queues=1\n"
+"  --rx DEVARGS       port to receive on (may be the tx port's devargs)\n"
+"  --routes FILE      prefixes, one a line, plain or gzip; IPv4 lines are used\n"
+"  --dst-mac MAC      destination MAC (the router's input port)\n"
+"  --go-file PATH     before sending, wait until PATH exists; when --dst-mac\n"
+"                     is not given, PATH's first word is the destination MAC\n"
+"  --src IP           source address (default 10.0.1.2); destinations in its\n"
+"                     /24 are not drawn\n"
+"  --flows N          packet templates (distinct destinations), default 4096\n"
+"  --frame-size B     Ethernet frame with its 4-byte FCS, %d..%d (default 64:\n"
+"                     60 bytes in the mbuf, as RFC 2544 counts)\n"
+"  --duration S       seconds of sending after the warm-up (default 10; 0: until\n"
+"                     SIGINT/SIGTERM)\n"
+"  --warmup S         seconds sent before the measured window (default 0)\n"
+"  --rate PPS         offered packets per second, paced with the TSC; 0 (the\n"
+"                     default) sends as fast as the tx port takes them\n"
+"  --burst N          packets per tx burst, 1..%d (default 32)\n"
+"  --wait S           give up if links (and the go file) are not ready after\n"
+"                     S seconds (default 120)\n"
+"  --seed N           random seed for the destinations (default 1)\n"
+"  --quiet            no per-second lines\n"
+"EAL options follow --, e.g. -- -l 0 --in-memory -m 512 --no-pci.\n"
+"Packets the tx port refuses (ring full) are kept and sent again: nothing is\n"
+"dropped by vrgen; tx_retries counts the refusals.\n",
+		FRAME_MIN, FRAME_MAX, BURST_MAX);
+}
+
+static int
+parse_double(const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end != '\0' || !(v >= lo && v <= hi))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || end == s || *end != '\0' || v < lo || v > hi || s[0] == '-')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+parse_args(int argc, char **argv, struct opts *o, int *eal_argc,
+	   char ***eal_argv)
+{
+	static const struct option lopts[] = {
+		{ "tx", required_argument, NULL, 't' },
+		{ "rx", required_argument, NULL, 'r' },
+		{ "routes", required_argument, NULL, 'R' },
+		{ "dst-mac", required_argument, NULL, 'd' },
+		{ "go-file", required_argument, NULL, 'g' },
+		{ "src", required_argument, NULL, 's' },
+		{ "flows", required_argument, NULL, 'f' },
+		{ "frame-size", required_argument, NULL, 'F' },
+		{ "duration", required_argument, NULL, 'D' },
+		{ "warmup", required_argument, NULL, 'W' },
+		{ "rate", required_argument, NULL, 'p' },
+		{ "burst", required_argument, NULL, 'b' },
+		{ "wait", required_argument, NULL, 'w' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, dash = argc;
+	unsigned long v;
+	struct in_addr a;
+
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0) {
+			dash = i;
+			break;
+		}
+	while ((c = getopt_long(dash, argv, "h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			o->tx = optarg;
+			break;
+		case 'r':
+			o->rx = optarg;
+			break;
+		case 'R':
+			o->routes = optarg;
+			break;
+		case 'd':
+			if (rte_ether_unformat_addr(optarg, &o->dst_mac) < 0) {
+				fprintf(stderr, "vrgen: bad MAC '%s'\n", optarg);
+				return -1;
+			}
+			o->have_dst_mac = true;
+			break;
+		case 'g':
+			o->go_file = optarg;
+			break;
+		case 's':
+			if (inet_pton(AF_INET, optarg, &a) != 1) {
+				fprintf(stderr, "vrgen: bad --src '%s'\n", optarg);
+				return -1;
+			}
+			o->src_ip = ntohl(a.s_addr);
+			break;
+		case 'f':
+			if (parse_uint(optarg, 1, 1u << 24, &v) < 0) {
+				fprintf(stderr, "vrgen: --flows: 1 to %u\n", 1u << 24);
+				return -1;
+			}
+			o->flows = (unsigned int)v;
+			break;
+		case 'F':
+			if (parse_uint(optarg, FRAME_MIN, FRAME_MAX, &v) < 0) {
+				fprintf(stderr, "vrgen: --frame-size: %d to %d\n",
+					FRAME_MIN, FRAME_MAX);
+				return -1;
+			}
+			o->frame = (unsigned int)v;
+			break;
+		case 'D':
+			if (parse_double(optarg, 0, 1e7, &o->duration) < 0) {
+				fprintf(stderr, "vrgen: bad --duration '%s'\n", optarg);
+				return -1;
+			}
+			break;
+		case 'W':
+			if (parse_double(optarg, 0, 1e7, &o->warmup) < 0) {
+				fprintf(stderr, "vrgen: bad --warmup '%s'\n", optarg);
+				return -1;
+			}
+			break;
+		case 'p':
+			if (parse_double(optarg, 0, 1e10, &o->rate) < 0) {
+				fprintf(stderr, "vrgen: bad --rate '%s'\n", optarg);
+				return -1;
+			}
+			break;
+		case 'b':
+			if (parse_uint(optarg, 1, BURST_MAX, &v) < 0) {
+				fprintf(stderr, "vrgen: --burst: 1 to %d\n", BURST_MAX);
+				return -1;
+			}
+			o->burst = (unsigned int)v;
+			break;
+		case 'w':
+			if (parse_double(optarg, 0, 1e7, &o->wait_s) < 0) {
+				fprintf(stderr, "vrgen: bad --wait '%s'\n", optarg);
+				return -1;
+			}
+			break;
+		case 'S':
+			if (parse_uint(optarg, 0, ULONG_MAX, &v) < 0) {
+				fprintf(stderr, "vrgen: bad --seed '%s'\n", optarg);
+				return -1;
+			}
+			o->seed = v;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind != dash) {
+		fprintf(stderr, "vrgen: unexpected argument '%s' (EAL options go "
+			"after --)\n", argv[optind]);
+		return -1;
+	}
+	if (o->tx == NULL || o->rx == NULL || o->routes == NULL) {
+		fprintf(stderr, "vrgen: --tx, --rx and --routes are required\n");
+		usage(stderr);
+		return -1;
+	}
+	if (!o->have_dst_mac && o->go_file == NULL) {
+		fprintf(stderr, "vrgen: give --dst-mac, or --go-file to read it "
+			"from\n");
+		return -1;
+	}
+	*eal_argc = dash < argc ? argc - dash - 1 : 0;
+	*eal_argv = dash < argc ? argv + dash + 1 : NULL;
+	return 0;
+}
+
+/* ---------- destinations ---------- */
+
+/* xorshift64*: reproducible for a seed, good enough to pick addresses. */
+static uint64_t
+rnd_next(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*s = x;
+	return x * 0x2545F4914F6CDD1DULL;
+}
+
+/* Reads the IPv4 prefixes of a route file (plain or gzip: zlib reads
+ * both). Lines: a prefix first, anything after it ignored; '#' comments,
+ * blank lines and IPv6 prefixes are skipped. */
+static int
+routes_read(const char *path, struct prefix **out, size_t *n_out)
+{
+	gzFile f = gzopen(path, "r");
+	struct prefix *v = NULL;
+	size_t n = 0, cap = 0, lineno = 0, bad = 0;
+	char line[512];
+
+	if (f == NULL) {
+		fprintf(stderr, "vrgen: cannot open %s: %s\n", path,
+			errno ? strerror(errno) : "out of memory");
+		return -1;
+	}
+	while (gzgets(f, line, sizeof(line)) != NULL) {
+		char *p = line, *w, *slash, *end;
+		struct in_addr a;
+		unsigned long len = 32;
+
+		lineno++;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '\0' || *p == '#')
+			continue;
+		w = p;
+		while (*p != '\0' && !isspace((unsigned char)*p))
+			p++;
+		*p = '\0';
+		if (strchr(w, ':') != NULL)
+			continue;        /* IPv6 */
+		slash = strchr(w, '/');
+		if (slash != NULL) {
+			*slash = '\0';
+			errno = 0;
+			len = strtoul(slash + 1, &end, 10);
+			if (slash[1] == '\0' || *end != '\0' || errno || len > 32) {
+				bad++;
+				continue;
+			}
+		}
+		if (inet_pton(AF_INET, w, &a) != 1) {
+			bad++;
+			continue;
+		}
+		if (n == cap) {
+			struct prefix *nv;
+
+			cap = cap ? cap * 2 : 65536;
+			nv = realloc(v, cap * sizeof(*v));
+			if (nv == NULL) {
+				fprintf(stderr, "vrgen: out of memory\n");
+				free(v);
+				gzclose(f);
+				return -1;
+			}
+			v = nv;
+		}
+		v[n].len = (uint8_t)len;
+		v[n].ip = ntohl(a.s_addr) & (len ? ~0u << (32 - len) : 0);
+		n++;
+	}
+	if (!gzeof(f)) {
+		int e;
+
+		fprintf(stderr, "vrgen: %s: read error: %s\n", path, gzerror(f, &e));
+		free(v);
+		gzclose(f);
+		return -1;
+	}
+	gzclose(f);
+	if (bad > 0)
+		fprintf(stderr, "vrgen: %s: %zu of %zu lines are not prefixes; "
+			"skipped\n", path, bad, lineno);
+	if (n == 0) {
+		fprintf(stderr, "vrgen: %s: no IPv4 prefix\n", path);
+		free(v);
+		return -1;
+	}
+	*out = v;
+	*n_out = n;
+	return 0;
+}
+
+/* A destination a router forwards: unicast, not 0/8, 127/8, multicast or
+ * class E, and not on the source's /24 (the router's own link). */
+static bool
+dst_ok(uint32_t d, uint32_t src)
+{
+	uint8_t o = (uint8_t)(d >> 24);
+
+	if (o == 0 || o == 127 || o >= 224)
+		return false;
+	return (d & 0xffffff00u) != (src & 0xffffff00u);
+}
+
+static int
+dsts_pick(const struct prefix *p, size_t np, unsigned int flows,
+	  uint32_t src, uint64_t seed, uint32_t *dst)
+{
+	uint64_t s = seed * 0x9E3779B97F4A7C15ULL + 0x6A09E667F3BCC909ULL;
+	unsigned long tries = 0;
+
+	if (s == 0)
+		s = 1;
+	for (unsigned int i = 0; i < flows;) {
+		const struct prefix *q = &p[rnd_next(&s) % np];
+		uint32_t host = q->len == 32 ? 0 :
+				(uint32_t)rnd_next(&s) & (~0u >> q->len);
+		uint32_t d = q->ip | host;
+
+		if (dst_ok(d, src))
+			dst[i++] = d;
+		else if (++tries > 100ul * flows + 1000) {
+			fprintf(stderr, "vrgen: the route file has too few "
+				"forwardable unicast destinations\n");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---------- templates ---------- */
+
+/* Ether / IPv4 / UDP / zeros; frame = mbuf length (FCS excluded). */
+static void
+template_build(uint8_t *buf, unsigned int frame, const struct rte_ether_addr *src_mac,
+	       const struct rte_ether_addr *dst_mac, uint32_t src, uint32_t dst,
+	       uint16_t sport, uint16_t id)
+{
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)buf;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+	uint16_t l3 = (uint16_t)(frame - sizeof(*eth));
+
+	memset(buf, 0, frame);
+	rte_ether_addr_copy(dst_mac, &eth->dst_addr);
+	rte_ether_addr_copy(src_mac, &eth->src_addr);
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16(l3);
+	ip->packet_id = rte_cpu_to_be_16(id);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = rte_cpu_to_be_32(src);
+	ip->dst_addr = rte_cpu_to_be_32(dst);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	udp->src_port = rte_cpu_to_be_16(sport);
+	udp->dst_port = RTE_BE16(9);         /* discard */
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(l3 - sizeof(*ip)));
+	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+}
+
+/* ---------- ports ---------- */
+
+static int
+port_probe(struct port *p)
+{
+	size_t n = strcspn(p->devargs, ",");
+	int rc;
+
+	if (n == 0 || n >= sizeof(p->name)) {
+		fprintf(stderr, "vrgen: bad devargs '%s'\n", p->devargs);
+		return -1;
+	}
+	memcpy(p->name, p->devargs, n);
+	p->name[n] = '\0';
+	if (rte_eth_dev_get_port_by_name(p->name, &p->id) == 0)
+		return 0;            /* probed at EAL init (PCI) or already */
+	rc = rte_dev_probe(p->devargs);
+	if (rc < 0) {
+		fprintf(stderr, "vrgen: cannot probe '%s': %s\n", p->devargs,
+			strerror(-rc));
+		return -1;
+	}
+	p->probed = true;
+	if (rte_eth_dev_get_port_by_name(p->name, &p->id) != 0) {
+		fprintf(stderr, "vrgen: '%s' is not an ethernet device\n", p->name);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+port_start(struct port *p, struct rte_mempool *pool)
+{
+	struct rte_eth_conf conf;
+	uint16_t rxd = RX_DESC, txd = TX_DESC;
+	int socket = rte_eth_dev_socket_id(p->id);
+	int rc;
+
+	if (socket < 0)
+		socket = (int)rte_socket_id();
+	memset(&conf, 0, sizeof(conf));
+	rc = rte_eth_dev_configure(p->id, 1, 1, &conf);
+	if (rc == 0)
+		rc = rte_eth_dev_adjust_nb_rx_tx_desc(p->id, &rxd, &txd);
+	if (rc == 0)
+		rc = rte_eth_rx_queue_setup(p->id, 0, rxd, socket, NULL, pool);
+	if (rc == 0)
+		rc = rte_eth_tx_queue_setup(p->id, 0, txd, socket, NULL);
+	if (rc == 0)
+		rc = rte_eth_dev_start(p->id);
+	if (rc < 0) {
+		fprintf(stderr, "vrgen: port %s: cannot configure and start: %s\n",
+			p->name, strerror(-rc));
+		return -1;
+	}
+	/* Not every PMD filters (vhost does not); those that do let all in. */
+	rte_eth_promiscuous_enable(p->id);
+	rte_eth_macaddr_get(p->id, &p->mac);
+	return 0;
+}
+
+static void
+port_close(struct port *p)
+{
+	struct rte_eth_dev_info info;
+
+	if (rte_eth_dev_info_get(p->id, &info) < 0)
+		return;
+	rte_eth_dev_stop(p->id);
+	rte_eth_dev_close(p->id);
+	if (p->probed && info.device != NULL)
+		rte_dev_remove(info.device);
+}
+
+static bool
+link_up(uint16_t port)
+{
+	struct rte_eth_link l;
+
+	memset(&l, 0, sizeof(l));
+	return rte_eth_link_get_nowait(port, &l) == 0 &&
+	       l.link_status == RTE_ETH_LINK_UP;
+}
+
+static void
+sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Links up and, with a go file, the go: sleeps (does not spin) so that a
+ * router sharing the core can set itself up. */
+static int
+wait_ready(const struct opts *o, const struct port *tx, const struct port *rx,
+	   struct rte_ether_addr *dst_mac)
+{
+	uint64_t hz = rte_get_timer_hz();
+	uint64_t t0 = rte_get_timer_cycles(), dl = t0 + (uint64_t)(o->wait_s * hz);
+	bool links = false, go = o->go_file == NULL;
+
+	while (!stop) {
+		if (!links && link_up(tx->id) && link_up(rx->id)) {
+			links = true;
+			printf("vrgen: links up\n");
+			fflush(stdout);
+		}
+		if (!go && access(o->go_file, F_OK) == 0)
+			go = true;
+		if (links && go)
+			break;
+		if (rte_get_timer_cycles() > dl) {
+			fprintf(stderr, "vrgen: not ready after %.0f s: %s\n",
+				o->wait_s, !links ? "links down" : "no go file");
+			return -1;
+		}
+		sleep_ms(10);
+	}
+	if (stop)
+		return -1;
+	if (!o->have_dst_mac) {
+		char word[64] = "";
+		FILE *f = fopen(o->go_file, "r");
+
+		if (f == NULL || fscanf(f, "%63s", word) != 1 ||
+		    rte_ether_unformat_addr(word, dst_mac) < 0) {
+			fprintf(stderr, "vrgen: %s: expected a MAC as its first "
+				"word, got '%s'\n", o->go_file, word);
+			if (f != NULL)
+				fclose(f);
+			return -1;
+		}
+		fclose(f);
+	} else {
+		*dst_mac = o->dst_mac;
+	}
+	return 0;
+}
+
+/* ---------- the loop ---------- */
+
+static inline bool
+ours(const struct rte_mbuf *m, uint32_t src_be)
+{
+	const struct rte_ether_hdr *eth;
+	const struct rte_ipv4_hdr *ip;
+
+	if (m->data_len < sizeof(*eth) + sizeof(*ip))
+		return false;
+	eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	ip = (const struct rte_ipv4_hdr *)(eth + 1);
+	return eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
+	       ip->src_addr == src_be;
+}
+
+static inline void
+rx_poll(uint16_t port, bool is_rx, uint32_t src_be, struct counts *c)
+{
+	struct rte_mbuf *m[BURST_MAX];
+	uint16_t n = rte_eth_rx_burst(port, 0, m, BURST_MAX);
+
+	for (uint16_t i = 0; i < n; i++) {
+		if (is_rx && ours(m[i], src_be))
+			c->rx++;
+		else
+			c->rx_other++;
+	}
+	if (n > 0)
+		rte_pktmbuf_free_bulk(m, n);
+}
+
+static double
+mpps(uint64_t pkts, double s)
+{
+	return s > 0 ? pkts / s / 1e6 : 0.0;
+}
+
+static void
+counts_sub(struct counts *r, const struct counts *a, const struct counts *b)
+{
+	r->tx = a->tx - b->tx;
+	r->rx = a->rx - b->rx;
+	r->rx_other = a->rx_other - b->rx_other;
+	r->tx_retries = a->tx_retries - b->tx_retries;
+	r->alloc_fail = a->alloc_fail - b->alloc_fail;
+}
+
+static int
+run(const struct opts *o, struct rte_mempool *pool, const struct port *tx,
+    const struct port *rx, const uint8_t *tmpl, size_t tstride,
+    struct counts *win, double *win_s)
+{
+	const uint64_t hz = rte_get_tsc_hz();
+	const uint16_t len = (uint16_t)(o->frame - FCS_LEN);
+	const uint32_t src_be = rte_cpu_to_be_32(o->src_ip);
+	const bool same = tx->id == rx->id;
+	const unsigned int burst = o->burst;
+	/* Pacing in TSC cycles per burst, as a double: no drift. */
+	const double burst_cyc = o->rate > 0 ? burst * (double)hz / o->rate : 0;
+	struct rte_mbuf *pend[BURST_MAX];
+	unsigned int npend = 0, pidx = 0, flow = 0;
+	struct counts c = { 0 }, base = { 0 }, last = { 0 };
+	uint64_t t0 = rte_rdtsc(), now = t0;
+	uint64_t t_meas = t0 + (uint64_t)(o->warmup * hz);
+	uint64_t t_end = o->duration > 0 ?
+			 t_meas + (uint64_t)(o->duration * hz) : UINT64_MAX;
+	uint64_t t_tick = t0 + hz, t_last = t0, t_stop;
+	double next = (double)t0;
+	bool measuring = o->warmup <= 0;
+
+	while (!stop) {
+		now = rte_rdtsc();
+		if (now >= t_end)
+			break;
+		if (!measuring && now >= t_meas) {
+			measuring = true;
+			base = c;
+			t_meas = now;
+		}
+		if (npend == 0 && (burst_cyc == 0 || (double)now >= next)) {
+			if (rte_pktmbuf_alloc_bulk(pool, pend, burst) == 0) {
+				for (unsigned int i = 0; i < burst; i++) {
+					struct rte_mbuf *m = pend[i];
+
+					rte_memcpy(rte_pktmbuf_mtod(m, void *),
+						   tmpl + (size_t)flow * tstride, len);
+					m->data_len = len;
+					m->pkt_len = len;
+					if (++flow == o->flows)
+						flow = 0;
+				}
+				npend = burst;
+				pidx = 0;
+				if (burst_cyc > 0) {
+					next += burst_cyc;
+					/* More than 1 ms behind: the rate
+					 * cannot be kept; do not catch up in
+					 * a flood. */
+					if ((double)now - next > (double)hz / 1000)
+						next = (double)now;
+				}
+			} else {
+				c.alloc_fail++;
+			}
+		}
+		if (npend > 0) {
+			uint16_t sent = rte_eth_tx_burst(tx->id, 0, pend + pidx,
+							 (uint16_t)npend);
+
+			c.tx += sent;
+			pidx += sent;
+			npend -= sent;
+			if (npend > 0)
+				c.tx_retries += npend;
+		}
+		rx_poll(rx->id, true, src_be, &c);
+		if (!same)
+			rx_poll(tx->id, false, src_be, &c);
+
+		if (now >= t_tick) {
+			double s = (double)(now - t_last) / hz;
+
+			if (!o->quiet) {
+				printf("vrgen: %5.1f s%s: tx %.3f Mpps, rx %.3f "
+				       "Mpps, tx retries %" PRIu64 "\n",
+				       (double)(now - t0) / hz,
+				       measuring ? "" : " (warm-up)",
+				       mpps(c.tx - last.tx, s),
+				       mpps(c.rx - last.rx, s),
+				       c.tx_retries - last.tx_retries);
+				fflush(stdout);
+			}
+			last = c;
+			t_last = now;
+			t_tick += hz;
+			/* A peer that went away takes the link down. */
+			if (!link_up(tx->id) || !link_up(rx->id)) {
+				fprintf(stderr, "vrgen: link down after %.1f s; "
+					"stopping\n", (double)(now - t0) / hz);
+				break;
+			}
+		}
+	}
+	t_stop = now;
+	if (!measuring) {            /* stopped during the warm-up */
+		base = c;
+		t_meas = t_stop;
+	}
+	/* What was refused stays unsent; late packets still count. */
+	if (npend > 0)
+		rte_pktmbuf_free_bulk(pend + pidx, npend);
+	for (uint64_t dl = rte_rdtsc() + hz * DRAIN_MS / 1000; rte_rdtsc() < dl;) {
+		rx_poll(rx->id, true, src_be, &c);
+		if (!same)
+			rx_poll(tx->id, false, src_be, &c);
+	}
+	counts_sub(win, &c, &base);
+	*win_s = (double)(t_stop - t_meas) / hz;
+	return 0;
+}
+
+static int
+eal_args(const char *prog, int uargc, char **uargv, char **out)
+{
+	static char prefix[64];
+	int n = 0;
+	bool has_prefix = false;
+
+	for (int i = 0; i < uargc; i++)
+		if (strncmp(uargv[i], "--file-prefix", 13) == 0 ||
+		    strcmp(uargv[i], "--in-memory") == 0)
+			has_prefix = true;
+	out[n++] = (char *)prog;
+	if (!has_prefix) {
+		/* Not DPDK's "rte": vrgen runs beside other primaries. */
+		snprintf(prefix, sizeof(prefix), "--file-prefix=vrgen-%d",
+			 (int)getpid());
+		out[n++] = prefix;
+	}
+	for (int i = 0; i < uargc && n < MAX_EAL_ARGS - 1; i++)
+		out[n++] = uargv[i];
+	out[n] = NULL;
+	return n;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = { .src_ip = 0x0a000102, .flows = 4096, .frame = 64,
+			  .burst = 32, .duration = 10, .wait_s = 120, .seed = 1 };
+	struct port tx = { .role = "tx" }, rx = { .role = "rx" };
+	struct rte_ether_addr dst_mac;
+	struct rte_mempool *pool = NULL;
+	struct prefix *pfx = NULL;
+	uint32_t *dst = NULL;
+	uint8_t *tmpl = NULL;
+	char *eal_argv[MAX_EAL_ARGS];
+	char **uargv = NULL;
+	size_t npfx = 0, tstride;
+	int uargc = 0, n, rc = 1;
+	struct counts win = { 0 };
+	double win_s = 0;
+	bool same = false, rx_ok = false;
+
+	if (parse_args(argc, argv, &o, &uargc, &uargv) < 0)
+		return 2;
+	/* The file first: a bad one fails before any port exists. */
+	if (routes_read(o.routes, &pfx, &npfx) < 0)
+		return 1;
+	dst = malloc(sizeof(*dst) * o.flows);
+	if (dst == NULL || dsts_pick(pfx, npfx, o.flows, o.src_ip, o.seed, dst) < 0) {
+		free(dst);
+		free(pfx);
+		return 1;
+	}
+	printf("vrgen: %u flows to random addresses in %zu prefixes of %s\n",
+	       o.flows, npfx, o.routes);
+	free(pfx);
+
+	n = eal_args(argv[0], uargc, uargv, eal_argv);
+	if (rte_eal_init(n, eal_argv) < 0) {
+		fprintf(stderr, "vrgen: EAL init failed: %s\n",
+			rte_strerror(rte_errno));
+		free(dst);
+		return 1;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+
+	pool = rte_pktmbuf_pool_create("vrgen_mbufs", POOL_MBUFS, POOL_CACHE, 0,
+				       RTE_MBUF_DEFAULT_BUF_SIZE,
+				       (int)rte_socket_id());
+	if (pool == NULL) {
+		fprintf(stderr, "vrgen: cannot allocate mbufs: %s (raise -m)\n",
+			rte_strerror(rte_errno));
+		goto out;
+	}
+	tx.devargs = o.tx;
+	rx.devargs = o.rx;
+	if (port_probe(&tx) < 0)
+		goto out;
+	same = strcmp(o.tx, o.rx) == 0;
+	if (same)
+		rx = tx;
+	else if (port_probe(&rx) < 0)
+		goto close;
+	rx_ok = !same;
+	if (port_start(&tx, pool) < 0 || (!same && port_start(&rx, pool) < 0))
+		goto close;
+	if (same)
+		rx.mac = tx.mac;
+	{
+		char m[RTE_ETHER_ADDR_FMT_SIZE];
+
+		rte_ether_format_addr(m, sizeof(m), &tx.mac);
+		printf("vrgen: port tx %s (port %u) mac %s\n", tx.name, tx.id, m);
+		rte_ether_format_addr(m, sizeof(m), &rx.mac);
+		printf("vrgen: port rx %s (port %u) mac %s\n", rx.name, rx.id, m);
+		fflush(stdout);
+	}
+	if (wait_ready(&o, &tx, &rx, &dst_mac) < 0)
+		goto close;
+
+	tstride = RTE_ALIGN_CEIL(o.frame, RTE_CACHE_LINE_SIZE);
+	tmpl = rte_zmalloc("vrgen_tmpl", tstride * o.flows, RTE_CACHE_LINE_SIZE);
+	if (tmpl == NULL) {
+		fprintf(stderr, "vrgen: no memory for %u templates (raise -m)\n",
+			o.flows);
+		goto close;
+	}
+	for (unsigned int i = 0; i < o.flows; i++)
+		template_build(tmpl + (size_t)i * tstride, o.frame - FCS_LEN,
+			       &tx.mac, &dst_mac, o.src_ip, dst[i],
+			       (uint16_t)(1024 + i % 64512), (uint16_t)i);
+	{
+		char m[RTE_ETHER_ADDR_FMT_SIZE];
+
+		rte_ether_format_addr(m, sizeof(m), &dst_mac);
+		if (o.rate > 0)
+			printf("vrgen: sending %u-byte frames to %s at %.0f pps",
+			       o.frame, m, o.rate);
+		else
+			printf("vrgen: sending %u-byte frames to %s at full speed",
+			       o.frame, m);
+		if (o.duration > 0)
+			printf(" for %.1f s after %.1f s of warm-up\n", o.duration,
+			       o.warmup);
+		else
+			printf(" until stopped\n");
+		fflush(stdout);
+	}
+	run(&o, pool, &tx, &rx, tmpl, tstride, &win, &win_s);
+
+	printf("vrgen: %.3f s measured: tx %" PRIu64 " (%.3f Mpps), rx %" PRIu64
+	       " (%.3f Mpps), lost %" PRId64 ", tx retries %" PRIu64
+	       ", other rx %" PRIu64 ", mbuf alloc failures %" PRIu64 "\n",
+	       win_s, win.tx, mpps(win.tx, win_s), win.rx, mpps(win.rx, win_s),
+	       (int64_t)(win.tx - win.rx), win.tx_retries, win.rx_other,
+	       win.alloc_fail);
+	printf("{\"tx\": %" PRIu64 ", \"rx\": %" PRIu64 ", \"tx_mpps\": %.4f, "
+	       "\"rx_mpps\": %.4f, \"seconds\": %.4f, \"tx_retries\": %" PRIu64
+	       ", \"rx_other\": %" PRIu64 ", \"alloc_fail\": %" PRIu64
+	       ", \"frame_size\": %u, \"flows\": %u}\n",
+	       win.tx, win.rx, mpps(win.tx, win_s), mpps(win.rx, win_s), win_s,
+	       win.tx_retries, win.rx_other, win.alloc_fail, o.frame, o.flows);
+	fflush(stdout);
+	rc = 0;
+close:
+	port_close(&tx);
+	if (rx_ok)
+		port_close(&rx);
+out:
+	rte_free(tmpl);
+	rte_mempool_free(pool);
+	rte_eal_cleanup();
+	free(dst);
+	return rc;
+}
