@@ -85,9 +85,9 @@ vrd_workers_publish(void)
 			struct vrd_rx_conf *c = next[rr++ % vrd.n_workers];
 			c->rxq[c->n_rxq++] = (struct vrd_rxq){ vp->port_id, q, 0 };
 		}
-		{
+		for (uint16_t q = 0; q < vp->tap_n_rxq; q++) {
 			struct vrd_rx_conf *c = next[rr++ % vrd.n_workers];
-			c->rxq[c->n_rxq++] = (struct vrd_rxq){ vp->tap_id, 0, 1 };
+			c->rxq[c->n_rxq++] = (struct vrd_rxq){ vp->tap_id, q, 1 };
 		}
 		for (i = 0; i < vrd.n_workers; i++)
 			for (int k = 0; k < 2; k++)
@@ -123,7 +123,7 @@ vrd_port_add(const char *name, const char *devargs, struct vr_reply *r)
 	char tapargs[128], macs[RTE_ETHER_ADDR_FMT_SIZE], err[512];
 	struct rte_ether_addr mac;
 	struct rte_eth_dev_info info;
-	uint16_t id, tap, mtu = 1500;
+	uint16_t id, tap, mtu = 1500, tap_rxq = 0;
 	struct vrd_port *vp;
 	int rc;
 
@@ -162,11 +162,15 @@ vrd_port_add(const char *name, const char *devargs, struct vr_reply *r)
 		 name, macs);
 	rc = vr_port_probe(tapargs, &tap, err, sizeof(err));
 	if (rc == 0) {
-		struct vr_port_setup ts = { .pool = vrd.pool, .n_rxq = 1,
+		/* net_tap wants as many rx as tx queues; the kernel spreads
+		 * what it sends over them, so every one is polled. */
+		struct vr_port_setup ts = { .pool = vrd.pool,
+					    .n_rxq = vrd.n_workers,
 					    .n_txq = vrd.n_workers, .mtu = mtu };
 		rc = vr_port_start(tap, &ts, err, sizeof(err));
 		if (rc < 0)
 			vr_port_remove(tap);
+		tap_rxq = ts.n_rxq;
 	}
 	if (rc < 0) {
 		vr_port_remove(id);
@@ -201,6 +205,7 @@ vrd_port_add(const char *name, const char *devargs, struct vr_reply *r)
 	vp->port_id = id;
 	vp->tap_id = tap;
 	vp->n_rxq = setup.n_rxq;
+	vp->tap_n_rxq = tap_rxq;
 	vp->used = true;
 	rc = vrd_workers_publish();
 	if (rc < 0)

@@ -109,7 +109,7 @@ struct vrd_rxq {
 struct vrd_rx_conf {
 	uint16_t n_rxq;
 	uint16_t n_tx_ports;
-	struct vrd_rxq rxq[2 * RTE_MAX_ETHPORTS];
+	struct vrd_rxq rxq[2 * RTE_MAX_ETHPORTS * 4];
 	uint16_t tx_ports[RTE_MAX_ETHPORTS];
 };
 
@@ -136,7 +136,7 @@ struct vrd_port {
 	char devargs[512];
 	uint16_t port_id, tap_id;
 	char driver[32];
-	uint16_t n_rxq;
+	uint16_t n_rxq, tap_n_rxq;
 	struct vrd_addr addrs[VRD_MAX_ADDRS];
 	unsigned int n_addrs;
 };

@@ -19,7 +19,8 @@ ip -n "$H2" addr add 2001:200::1/128 dev lo
 case $MODE in
   af_packet)
     hide_from_kernel "$R" vh1; hide_from_kernel "$R" vh2
-    DEV1=net_af_packet_vh1,iface=vh1; DEV2=net_af_packet_vh2,iface=vh2;;
+    DEV1=net_af_packet_vh1,iface=vh1${QPAIRS:+,qpairs=$QPAIRS}
+    DEV2=net_af_packet_vh2,iface=vh2${QPAIRS:+,qpairs=$QPAIRS};;
   af_xdp)
     for v in vh1 vh2; do
       ip netns exec "$R" sysctl -qw net.ipv4.conf.$v.forwarding=0 net.ipv6.conf.$v.disable_ipv6=1
@@ -27,7 +28,9 @@ case $MODE in
     DEV1=net_af_xdp_vh1,iface=vh1; DEV2=net_af_xdp_vh2,iface=vh2;;
 esac
 
-vrd_start "$R" "$S" -- -m 768 --no-pci || { fail "vrd start"; lib_exit; }
+vrd_start "$R" "$S" -- -m 768 --no-pci ${EAL_EXTRA:-} || { fail "vrd start"; lib_exit; }
+nw=$(stat_get "$S" '.workers | length')
+[ "$nw" = "${WORKERS:-1}" ] && ok "$nw worker(s)" || fail "$nw workers, expected ${WORKERS:-1}"
 vrctl "$S" port add p1 devargs "$DEV1" || fail "port add p1 ($MODE)"
 vrctl "$S" port add p2 devargs "$DEV2" || fail "port add p2 ($MODE)"
 vrctl "$S" addr add 10.0.1.1/24 dev p1

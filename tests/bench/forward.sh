@@ -1,0 +1,222 @@
+#!/bin/bash
+# Forwarding benchmark: vrd's busy cycles per forwarded packet and its
+# forwarding rate, 64-byte frames, the full IPv4 table loaded, on
+# virtio-user ports. vrgen (dataplane/gen) sends on one vhost-user port and
+# receives on another; vrd forwards between them:
+#
+#   vrgen tx (net_vhost0) --> p1 vrd p2 --> vrgen rx (net_vhost1)
+#        vhost-user server    virtio-user   vhost-user server
+#
+# On two cores: vrgen on CPU 0 (with vrd's control thread, mostly asleep),
+# vrd's worker alone on CPU 1, busy polling.
+#
+#   tests/bench/forward.sh [--quick] [--duration S] [--warmup S]
+#       [--routes N | --table FILE] [--flows N] [--frame-size B] [--rate PPS]
+#       [--keep-logs]
+#   --quick        3 s measured instead of 10
+#   --routes N     a random sample of N prefixes of the full table instead
+#                  of all of it (to see what the table's size costs)
+#   --table FILE   another route file (IPv4 prefixes, plain or gzip)
+#   --flows N      distinct destinations vrgen cycles through (default 4096)
+#   --rate PPS     offered load (default 0: as fast as vrgen can)
+#   --keep-logs    keep vrgen's and vrd's logs in /tmp
+# Environment: VR_SHARED, VR_BUILD (see tests/lib.sh); VR_PERF_OUT: a file
+# to write the result section (markdown) to, for docs/performance.md.
+#
+# The last line of the output is one JSON object: mpps (packets vrd sent
+# out of p2 per second), cycles_per_pkt (the worker's TSC cycles in polls
+# that returned packets, divided by those packets), drops, vrgen's rates.
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+
+DURATION=10 WARMUP=2 ROUTES=0 FLOWS=4096 FRAME=64 RATE=0 KEEP=0
+TABLE=$SHARED/data/fullview-2024-v4.txt.gz
+CMDLINE="tests/bench/forward.sh${*:+ $*}"
+while [ $# -gt 0 ]; do
+  case $1 in
+    --quick) DURATION=3;;
+    --duration) DURATION=$2; shift;;
+    --warmup) WARMUP=$2; shift;;
+    --routes) ROUTES=$2; shift;;
+    --table) TABLE=$2; shift;;
+    --flows) FLOWS=$2; shift;;
+    --frame-size) FRAME=$2; shift;;
+    --rate) RATE=$2; shift;;
+    --keep-logs) KEEP=1;;
+    -h|--help) sed -n '2,/^source/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0;;
+    *) echo "forward.sh: unknown option $1 (see --help)"; exit 2;;
+  esac
+  shift
+done
+[ "$(id -u)" -eq 0 ] || { echo "forward.sh: run as root"; exit 2; }
+[ -f "$TABLE" ] || skip "no route table $TABLE (set VR_SHARED)"
+[ "$(nproc --all)" -ge 2 ] || skip "needs 2 CPUs"
+
+VRGEN=$BUILD/dataplane/gen/vrgen
+if [ ! -f "$BUILD/build.ninja" ]; then
+  meson setup "$BUILD" "$TOP" >/dev/null || { echo "forward.sh: meson setup failed"; exit 1; }
+fi
+ninja -C "$BUILD" dataplane/vrd ctl/vrctl dataplane/gen/vrgen >/tmp/$T.build.log 2>&1 ||
+  { tail -30 /tmp/$T.build.log; echo "forward.sh: build failed"; exit 1; }
+rm -f /tmp/$T.build.log
+
+# vrd -m 1024 and vrgen -m 512, both --in-memory (hugetlb memfds: nothing
+# is left in /dev/hugepages, whatever happens).
+hugepages_prepare
+NEED_PAGES=800
+free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
+if [ "${free:-0}" -lt $NEED_PAGES ]; then
+  echo $(( $(cat /proc/sys/vm/nr_hugepages) + NEED_PAGES - ${free:-0} )) > /proc/sys/vm/nr_hugepages 2>/dev/null
+  free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
+fi
+[ "${free:-0}" -ge $NEED_PAGES ] || { echo "forward.sh: $free free 2 MB hugepages, $NEED_PAGES needed"; exit 1; }
+
+# Everything this script starts (vrctl, jq, ...) stays off the worker's
+# CPU; vrd pins its own threads (EAL --lcores).
+taskset -p -c 0 $$ >/dev/null
+
+R=${T}r S=${T}s
+SOCK_A=/tmp/$T-a.sock SOCK_B=/tmp/$T-b.sock GO=/tmp/$T.go
+GEN_LOG=/tmp/$T.vrgen.log VRD_LOG=/tmp/$S.vrd.log ROUTES_FILE=
+bench_cleanup() {
+  lib_cleanup
+  rm -f "$SOCK_A" "$SOCK_B" "$GO" ${ROUTES_FILE:+"$ROUTES_FILE"}
+  [ "$KEEP" = 1 ] || rm -f "$GEN_LOG" "$VRD_LOG"
+  # --in-memory leaves no files; check that none of ours are there.
+  if ls /dev/hugepages 2>/dev/null | grep -q "^$T"; then
+    echo "forward.sh: removing leftover hugepage files"; rm -f /dev/hugepages/"$T"*
+  fi
+}
+trap bench_cleanup EXIT
+die() { echo "forward.sh: $*"; [ -f "$GEN_LOG" ] && { echo "--- vrgen log:"; tail -20 "$GEN_LOG"; };
+        [ -f "$VRD_LOG" ] && { echo "--- vrd log:"; tail -20 "$VRD_LOG"; }; exit 1; }
+now() { date +%s.%N; }
+
+if [ "$ROUTES" -gt 0 ]; then
+  ROUTES_FILE=/tmp/$T.routes
+  zcat -f "$TABLE" | grep -v ':' | shuf -n "$ROUTES" --random-source=<(yes) >"$ROUTES_FILE"
+  ROUTE_SRC=$ROUTES_FILE
+  TABLE_DESC="$ROUTES random prefixes of $(basename "$TABLE")"
+else
+  ROUTE_SRC=$TABLE
+  TABLE_DESC="$(basename "$TABLE")"
+fi
+
+# 1. vrgen: vhost-user servers; it prints its MACs, then waits for both
+#    links and for the go file (which carries vrd p1's MAC).
+rm -f "$SOCK_A" "$SOCK_B" "$GO"
+GEN_CMD=("$VRGEN" --tx "net_vhost0,iface=$SOCK_A,queues=1"
+  --rx "net_vhost1,iface=$SOCK_B,queues=1" --routes "$ROUTE_SRC"
+  --go-file "$GO" --flows "$FLOWS" --frame-size "$FRAME" --rate "$RATE"
+  --warmup "$WARMUP" --duration "$(echo "$DURATION + 0.5" | bc)" --wait 300
+  -- -l 0 --file-prefix "$T-gen" --in-memory --single-file-segments -m 512
+  --no-pci --no-telemetry --log-level '*:warning')
+taskset -c 0 "${GEN_CMD[@]}" >"$GEN_LOG" 2>&1 &
+GEN_PID=$!
+LIB_PIDS+=("$GEN_PID")
+for _ in $(seq 300); do
+  grep -q "^vrgen: port rx" "$GEN_LOG" && break
+  kill -0 "$GEN_PID" 2>/dev/null || die "vrgen did not start"
+  sleep 0.1
+done
+RX_MAC=$(awk '/^vrgen: port rx/ {print $NF}' "$GEN_LOG")
+[ -n "$RX_MAC" ] || die "vrgen printed no MAC"
+
+# 2. vrd in its own namespace (it makes TAPs), worker on CPU 1.
+ns_add "$R"
+ip netns exec "$R" sysctl -qw net.ipv4.ip_forward=0
+VRD_ARGS=(--busy-poll -- --lcores=0@0,1@1 -m 1024 --no-pci)
+vrd_start "$R" "$S" "${VRD_ARGS[@]}" || die "vrd did not start"
+vrctl "$S" port add p1 devargs "net_virtio_user0,path=$SOCK_A,queue_size=1024" >/dev/null || die "port add p1"
+vrctl "$S" port add p2 devargs "net_virtio_user1,path=$SOCK_B,queue_size=1024" >/dev/null || die "port add p2"
+vrctl "$S" addr add 10.0.1.1/24 dev p1 || die "addr p1"
+vrctl "$S" addr add 10.0.2.1/24 dev p2 || die "addr p2"
+vrctl "$S" neigh add 10.0.2.2 lladdr "$RX_MAC" dev p2 || die "neigh"
+load=$(vrctl "$S" route load "$ROUTE_SRC" via 10.0.2.2 2>&1) || die "route load: $load"
+echo "forward.sh: vrd: $load"
+P1_MAC=$(vrctl "$S" port show --json | jq -r '.[] | select(.name=="p1") | .mac')
+links=$(vrctl "$S" port show --json | jq -r '[.[].link] | join(",")')
+[ "$links" = "up,up" ] || die "vrd's links: $links"
+nroutes=$(vrctl "$S" route show --json | jq length)
+look=$(awk '/flows to random/ {print}' "$GEN_LOG")
+
+# 3. Go. Warm up, clear vrd's counters, measure, read them.
+echo "$P1_MAC" >"$GO"
+for _ in $(seq 100); do
+  grep -q "^vrgen: sending" "$GEN_LOG" && break
+  kill -0 "$GEN_PID" 2>/dev/null || die "vrgen exited before sending"
+  sleep 0.1
+done
+echo "forward.sh: $TABLE_DESC ($nroutes routes in vrd), $FLOWS flows, $FRAME-byte frames, warm-up $WARMUP s, measuring $DURATION s"
+sleep "$WARMUP"
+t0=$(now); vrctl "$S" stats clear; t1=$(now)
+sleep "$DURATION"
+t2=$(now); stats=$(vrctl "$S" stats --json); t3=$(now)
+kill -0 "$GEN_PID" 2>/dev/null || die "vrgen stopped before the end of the measurement"
+wait "$GEN_PID"; gen_rc=$?
+[ $gen_rc -eq 0 ] || die "vrgen failed (exit $gen_rc)"
+gen_json=$(tail -n 1 "$GEN_LOG")
+echo "$gen_json" | jq -e .tx >/dev/null 2>&1 || die "no JSON from vrgen"
+grep -v '^{' "$GEN_LOG" | grep -v "^vrgen: .* s.*Mpps, rx" | sed 's/^/  /'
+
+# 4. Figures.
+secs=$(echo "($t2 + $t3) / 2 - ($t0 + $t1) / 2" | bc -l)
+result=$(jq -c -n --argjson s "$stats" --argjson g "$gen_json" --arg secs "$secs" \
+  --arg table "$TABLE_DESC" --argjson routes "$nroutes" --argjson flows "$FLOWS" \
+  --argjson frame "$FRAME" '
+  ($secs | tonumber) as $t |
+  ($s.ports[] | select(.name=="p1")) as $p1 |
+  ($s.ports[] | select(.name=="p2")) as $p2 |
+  ([$s.workers[].busy_cycles] | add) as $cyc |
+  ([$s.workers[].busy_packets] | add) as $pk |
+  ([$s.workers[].busy_polls] | add) as $polls |
+  {mpps: (($p2.tx_packets / $t / 1e6 * 1000 | round) / 1000),
+   cycles_per_pkt: (if $pk > 0 then ($cyc / $pk * 10 | round) / 10 else null end),
+   seconds: (($t * 1000 | round) / 1000),
+   forwarded: $p2.tx_packets, received: $p1.rx_packets,
+   drops: $s.totals.drops_total,
+   drops_by_reason: ($s.totals.drops | with_entries(select(.value > 0))),
+   punts: $s.totals.punts_total,
+   pkts_per_busy_poll: (if $polls > 0 then ($pk / $polls * 10 | round) / 10 else null end),
+   worker_busy: ((($cyc / ($s.totals.tsc_hz * $t)) * 1000 | round) / 1000),
+   tsc_hz: $s.totals.tsc_hz,
+   vrgen_tx_mpps: $g.tx_mpps, vrgen_rx_mpps: $g.rx_mpps,
+   vrgen_tx: $g.tx, vrgen_rx: $g.rx, vrgen_tx_retries: $g.tx_retries,
+   table: $table, routes: $routes, flows: $flows, frame_size: $frame}')
+[ -n "$result" ] || die "cannot compute the result from: $stats"
+
+echo "$result" | jq -r '
+  "forward.sh: vrd forwarded \(.forwarded) packets in \(.seconds) s: \(.mpps) Mpps",
+  "forward.sh: worker: \(.cycles_per_pkt) busy cycles/packet (TSC \(.tsc_hz / 1e9 * 1000 | round / 1000) GHz), \(.pkts_per_busy_poll) packets per busy poll, busy \(.worker_busy * 100 | round) % of the time",
+  "forward.sh: drops \(.drops)\(if .drops > 0 then " (" + (.drops_by_reason | to_entries | map("\(.key) \(.value)") | join(", ")) + ")" else "" end), punts \(.punts)",
+  "forward.sh: vrgen: tx \(.vrgen_tx_mpps) Mpps, rx \(.vrgen_rx_mpps) Mpps, tx ring full \(.vrgen_tx_retries) times"'
+cpp=$(echo "$result" | jq -r .cycles_per_pkt)
+if [ "$(echo "$cpp <= 120" | bc -l)" = 1 ]; then
+  echo "forward.sh: $cpp cycles/packet: within the 120 target"
+else
+  echo "forward.sh: $cpp cycles/packet: ABOVE the 120 target"
+fi
+
+if [ -n "${VR_PERF_OUT:-}" ]; then
+  cpu_model=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+  echo "$result" | jq -r --arg cmd "$CMDLINE" --arg model "$cpu_model" \
+    --arg date "$(date -u +%Y-%m-%d)" --arg dur "$DURATION" --arg warm "$WARMUP" '
+"## Forwarding: vrd on virtio-user ports
+
+`\($cmd)`, \($date): \(.table), \(.routes) routes in vrd's FIB;
+\(.frame_size)-byte frames (FCS included), UDP/IPv4 to \(.flows) random addresses inside
+random prefixes of the table; \($model), 2 CPUs: vrgen (vhost-user
+servers) on CPU 0 with vrd'"'"'s control thread, vrd'"'"'s worker alone on CPU 1,
+busy polling. \($warm) s of warm-up, then \(.seconds) s measured.
+
+| | |
+|---|---|
+| forwarding rate (out of p2) | \(.mpps) Mpps |
+| worker busy cycles per packet | \(.cycles_per_pkt) (TSC \(.tsc_hz / 1e9 * 100 | round / 100) GHz) |
+| packets per busy poll | \(.pkts_per_busy_poll) |
+| worker busy | \(.worker_busy * 100 | round) % of its time |
+| drops | \(.drops)\(if .drops > 0 then " (" + (.drops_by_reason | to_entries | map("\(.key) \(.value)") | join(", ")) + ")" else "" end) |
+| vrgen sent / received | \(.vrgen_tx_mpps) / \(.vrgen_rx_mpps) Mpps |
+"' >"$VR_PERF_OUT"
+  echo "forward.sh: result section written to $VR_PERF_OUT"
+fi
+echo "$result"
