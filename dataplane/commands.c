@@ -194,6 +194,7 @@ static const char help_text[] =
 	"neigh del IP dev PORT\n"
 	"neigh show\n"
 	"stats [clear]\n"
+	"fpm show                          zebra's FPM session\n"
 	"Every show and stats command takes --json.\n";
 
 int
@@ -211,6 +212,13 @@ vrd_cmd(int argc, char **argv, struct vr_reply *r, bool dry_run)
 		return cmd_neigh(argc - 1, argv + 1, r, dry_run);
 	if (strcmp(argv[0], "stats") == 0)
 		return cmd_stats(argc - 1, argv + 1, r, dry_run);
+	if (strcmp(argv[0], "fpm") == 0) {
+		if (argc != 2 || strcmp(argv[1], "show") != 0)
+			return vr_reply_err(r, EINVAL, "usage: fpm show");
+		if (!dry_run)
+			vrd_fpm_show(r);
+		return 0;
+	}
 	if (strcmp(argv[0], "help") == 0) {
 		if (!dry_run)
 			fputs(help_text, r->out);

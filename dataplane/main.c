@@ -37,13 +37,15 @@ usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vrd --slice NAME [--socket PATH] [--config FILE] "
-		"[--busy-poll] [--mbufs N] [-- EAL options]\n"
+		"[--busy-poll] [--mbufs N] [--fpm ADDR:PORT|off] [-- EAL options]\n"
 		"  --slice NAME    slice name: EAL file prefix vrd-NAME, socket "
 		"/run/vrplane/NAME.sock\n"
 		"  --socket PATH   API socket path\n"
 		"  --config FILE   commands to run at start (as vrctl takes them)\n"
 		"  --busy-poll     never sleep when idle (benchmarks)\n"
-		"  --mbufs N       packet buffers (default 32768)\n");
+		"  --mbufs N       packet buffers (default 32768)\n"
+		"  --fpm ADDR:PORT zebra's FPM connects here (default "
+		"127.0.0.1:2620; 'off' to disable)\n");
 }
 
 static void
@@ -141,6 +143,8 @@ eal_args(const char *prog, int uargc, char **uargv, char **out)
 	return n;
 }
 
+static const char *fpm_spec = "127.0.0.1:2620";
+
 static int
 parse_args(int argc, char **argv, const char **config, unsigned int *mbufs,
 	   int *eal_argc, char ***eal_argv)
@@ -151,6 +155,7 @@ parse_args(int argc, char **argv, const char **config, unsigned int *mbufs,
 		{ "config", required_argument, NULL, 'c' },
 		{ "busy-poll", no_argument, NULL, 'b' },
 		{ "mbufs", required_argument, NULL, 'm' },
+		{ "fpm", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -161,7 +166,7 @@ parse_args(int argc, char **argv, const char **config, unsigned int *mbufs,
 			dash = i;
 			break;
 		}
-	while ((c = getopt_long(dash, argv, "n:s:c:bm:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(dash, argv, "n:s:c:bm:f:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			snprintf(vrd.slice, sizeof(vrd.slice), "%s", optarg);
@@ -181,6 +186,9 @@ parse_args(int argc, char **argv, const char **config, unsigned int *mbufs,
 				fprintf(stderr, "vrd: --mbufs must be >= 1024\n");
 				return -EINVAL;
 			}
+			break;
+		case 'f':
+			fpm_spec = strcmp(optarg, "off") == 0 ? NULL : optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -311,18 +319,23 @@ main(int argc, char **argv)
 		rc = 1;
 		goto stop;
 	}
+	if (fpm_spec != NULL && (rc = vrd_fpm_start(fpm_spec)) < 0)
+		fprintf(stderr, "vrd: FPM server on %s: %s (continuing without: "
+			"routes only from vrctl)\n", fpm_spec, strerror(-rc));
 	vrd_telemetry_register();
 	printf("vrd: slice %s ready: %u worker(s), socket %s%s\n", vrd.slice,
 	       vrd.n_workers, vrd.sock_path, vrd.busy_poll ? ", busy polling" : "");
 	fflush(stdout);
 	while (!vrd.stop) {
 		vr_evloop_run_once(vrd.loop, 100);
+		vrd_fpm_poll();
 		vr_fib_reclaim(vrd.fib);
 	}
 	rc = 0;
 stop:
 	vrd.stop = true;
 	rte_eal_mp_wait_lcore();
+	vrd_fpm_stop();
 	vr_api_server_close(vrd.api);
 	vr_evloop_destroy(vrd.loop);
 	vrd_ports_close();

@@ -193,6 +193,12 @@ int vrd_cmd(int argc, char **argv, struct vr_reply *r, bool dry_run);
 void vrd_api_handler(int argc, char **argv, struct vr_reply *r, void *arg);
 int vrd_config_replay(const char *path);
 
+/* fpm_apply.c: routes from zebra (FPM) */
+int vrd_fpm_start(const char *addr_port);
+void vrd_fpm_poll(void);
+void vrd_fpm_stop(void);
+void vrd_fpm_show(struct vr_reply *r);
+
 /* stats.c */
 void vrd_stats_sum_port(uint16_t port, struct vrd_port_stats *out);
 void vrd_stats_sum_worker(unsigned int w, struct vrd_worker_stats *out);

@@ -18,6 +18,23 @@
 
 #include "fib_priv.h"
 
+/* Inside this file a route's attributes travel as one value: the origin
+ * in the low byte, the control plane's tag in the high byte. */
+static inline uint16_t
+ext_attr(const struct vr_route_ext *e)
+{
+	return (uint16_t)(e->origin | e->tag << 8);
+}
+
+static inline void
+ext_store(void *ext, uint16_t attr)
+{
+	struct vr_route_ext *e = ext;
+
+	e->origin = (uint8_t)attr;
+	e->tag = (uint8_t)(attr >> 8);
+}
+
 #define MIN_ROUTES   (1u << 16)
 #define MIN_TBL8_V4  (1u << 10)
 #define MIN_TBL8_V6  (1u << 12)
@@ -104,20 +121,20 @@ fib_wait_readers(struct vr_fib *fib)
  * RIB. -ENOSPC then makes the caller grow the table and try again. */
 static int
 ext4_set(struct rte_fib *t, uint32_t ip, uint8_t depth, uint64_t nh,
-	 uint8_t origin)
+	 uint16_t origin)
 {
 	struct rte_rib_node *n = rte_rib_lookup_exact(rte_fib_get_rib(t), ip, depth);
 	uint64_t cur;
 
 	if (n == NULL || rte_rib_get_nh(n, &cur) < 0 || cur != nh)
 		return -ENOSPC;
-	((struct vr_route_ext *)rte_rib_get_ext(n))->origin = origin;
+	ext_store(rte_rib_get_ext(n), origin);
 	return 0;
 }
 
 static int
 ext6_set(struct rte_fib6 *t, const uint8_t *ip, uint8_t depth, uint64_t nh,
-	 uint8_t origin)
+	 uint16_t origin)
 {
 	struct rte_rib6_node *n =
 		rte_rib6_lookup_exact(rte_fib6_get_rib(t), ip, depth);
@@ -125,7 +142,7 @@ ext6_set(struct rte_fib6 *t, const uint8_t *ip, uint8_t depth, uint64_t nh,
 
 	if (n == NULL || rte_rib6_get_nh(n, &cur) < 0 || cur != nh)
 		return -ENOSPC;
-	((struct vr_route_ext *)rte_rib6_get_ext(n))->origin = origin;
+	ext_store(rte_rib6_get_ext(n), origin);
 	return 0;
 }
 
@@ -143,7 +160,7 @@ copy4_route(struct rte_fib *dst, struct rte_rib_node *n)
 	rte_rib_get_nh(n, &nh);
 	rc = rte_fib_add(dst, ip, depth, nh);
 	if (rc == 0)
-		rc = ext4_set(dst, ip, depth, nh, e->origin);
+		rc = ext4_set(dst, ip, depth, nh, ext_attr(e));
 	return rc;
 }
 
@@ -185,7 +202,7 @@ copy6_route(struct rte_fib6 *dst, struct rte_rib6_node *n)
 	rte_rib6_get_nh(n, &nh);
 	rc = rte_fib6_add(dst, ip, depth, nh);
 	if (rc == 0)
-		rc = ext6_set(dst, ip, depth, nh, e->origin);
+		rc = ext6_set(dst, ip, depth, nh, ext_attr(e));
 	return rc;
 }
 
@@ -360,7 +377,7 @@ ip4_bytes(uint32_t h, uint8_t *ip)
 /* Reads the exact route, if any: its group id. */
 static bool
 route_exact(struct vr_fib *fib, int family, const uint8_t *ip, uint8_t depth,
-	    uint64_t *nhg, uint8_t *origin)
+	    uint64_t *nhg, uint16_t *origin)
 {
 	const struct vr_route_ext *e;
 
@@ -380,7 +397,7 @@ route_exact(struct vr_fib *fib, int family, const uint8_t *ip, uint8_t depth,
 		e = rte_rib6_get_ext(n);
 	}
 	if (origin != NULL)
-		*origin = e->origin;
+		*origin = ext_attr(e);
 	return true;
 }
 
@@ -414,7 +431,7 @@ top_hazard(struct vr_fib *fib, int family, const uint8_t *ip, uint8_t depth)
  * (parents first, so safely). Puts the RIB back if the rebuild fails. */
 static int
 rib4_change(struct vr_fib *fib, uint32_t ip, uint8_t depth, bool del,
-	    uint32_t nhg, uint8_t origin)
+	    uint32_t nhg, uint16_t origin)
 {
 	struct rte_rib *rib = rte_fib_get_rib(fib->fp.v4);
 	struct rte_rib_node *n = rte_rib_lookup_exact(rib, ip, depth);
@@ -433,7 +450,7 @@ rib4_change(struct vr_fib *fib, uint32_t ip, uint8_t depth, bool del,
 		if (!existed && (n = rte_rib_insert(rib, ip, depth)) == NULL)
 			return -rte_errno;
 		rte_rib_set_nh(n, nhg);
-		((struct vr_route_ext *)rte_rib_get_ext(n))->origin = origin;
+		ext_store(rte_rib_get_ext(n), origin);
 		if (existed && old_nh == nhg)
 			return 0;
 	}
@@ -454,7 +471,7 @@ rib4_change(struct vr_fib *fib, uint32_t ip, uint8_t depth, bool del,
 
 static int
 rib6_change(struct vr_fib *fib, const uint8_t *ip, uint8_t depth, bool del,
-	    uint32_t nhg, uint8_t origin)
+	    uint32_t nhg, uint16_t origin)
 {
 	struct rte_rib6 *rib = rte_fib6_get_rib(fib->fp.v6);
 	struct rte_rib6_node *n = rte_rib6_lookup_exact(rib, ip, depth);
@@ -473,7 +490,7 @@ rib6_change(struct vr_fib *fib, const uint8_t *ip, uint8_t depth, bool del,
 		if (!existed && (n = rte_rib6_insert(rib, ip, depth)) == NULL)
 			return -rte_errno;
 		rte_rib6_set_nh(n, nhg);
-		((struct vr_route_ext *)rte_rib6_get_ext(n))->origin = origin;
+		ext_store(rte_rib6_get_ext(n), origin);
 		if (existed && old_nh == nhg)
 			return 0;
 	}
@@ -494,7 +511,7 @@ rib6_change(struct vr_fib *fib, const uint8_t *ip, uint8_t depth, bool del,
 
 static int
 table_add(struct vr_fib *fib, int family, const uint8_t *ip, uint8_t depth,
-	  uint32_t nhg, uint8_t origin)
+	  uint32_t nhg, uint16_t origin)
 {
 	int rc;
 
@@ -527,16 +544,25 @@ table_del(struct vr_fib *fib, int family, const uint8_t *ip, uint8_t depth)
 }
 
 int
-vr_fib_route_add(struct vr_fib *fib, int family, const uint8_t *ip_in,
+vr_fib_route_add(struct vr_fib *fib, int family, const uint8_t *ip,
 		 uint8_t depth, uint32_t nhg, uint8_t origin)
 {
+	return vr_fib_route_add_tagged(fib, family, ip, depth, nhg, origin, 0);
+}
+
+int
+vr_fib_route_add_tagged(struct vr_fib *fib, int family, const uint8_t *ip_in,
+			uint8_t depth, uint32_t nhg, uint8_t origin_in,
+			uint8_t tag)
+{
+	uint16_t origin = (uint16_t)(origin_in | tag << 8);
 	uint8_t ip[VR_IP6_LEN];
 	uint64_t old = 0;
 	bool replace;
 	int rc;
 
 	if ((family != AF_INET && family != AF_INET6) ||
-	    depth > 8 * fib_addr_len(family) || origin >= VR_ORIGIN_MAX)
+	    depth > 8 * fib_addr_len(family) || origin_in >= VR_ORIGIN_MAX)
 		return -EINVAL;
 	if (nhg == 0 || nhg >= fib->max_nhg || fib->nhg_ctl[nhg].refcnt == 0)
 		return -ENOENT;
@@ -601,17 +627,18 @@ vr_fib_route_get(struct vr_fib *fib, int family, const uint8_t *ip_in,
 {
 	uint8_t ip[VR_IP6_LEN];
 	uint64_t nhg;
-	uint8_t origin;
+	uint16_t attr;
 
 	if ((family != AF_INET && family != AF_INET6) ||
 	    depth > 8 * fib_addr_len(family))
 		return -EINVAL;
 	mask_prefix(family, ip_in, depth, ip);
-	if (!route_exact(fib, family, ip, depth, &nhg, &origin))
+	if (!route_exact(fib, family, ip, depth, &nhg, &attr))
 		return -ENOENT;
 	info->family = family;
 	info->depth = depth;
-	info->origin = origin;
+	info->origin = (uint8_t)attr;
+	info->tag = (uint8_t)(attr >> 8);
 	info->nhg = (uint32_t)nhg;
 	memcpy(info->ip, ip, VR_IP6_LEN);
 	return 0;
@@ -630,6 +657,7 @@ info4_from_node(struct rte_rib_node *n, struct vr_route_info *info)
 	info->family = AF_INET;
 	info->nhg = (uint32_t)nh;
 	info->origin = ((const struct vr_route_ext *)rte_rib_get_ext(n))->origin;
+	info->tag = ((const struct vr_route_ext *)rte_rib_get_ext(n))->tag;
 	ip4_bytes(ip, info->ip);
 }
 
@@ -645,6 +673,7 @@ info6_from_node(struct rte_rib6_node *n, struct vr_route_info *info)
 	info->family = AF_INET6;
 	info->nhg = (uint32_t)nh;
 	info->origin = ((const struct vr_route_ext *)rte_rib6_get_ext(n))->origin;
+	info->tag = ((const struct vr_route_ext *)rte_rib6_get_ext(n))->tag;
 }
 
 int

@@ -10,7 +10,8 @@ struct rte_hash;
 /* Stored in every RIB node (rib_ext_sz). */
 struct vr_route_ext {
 	uint8_t origin;
-	uint8_t reserved[3];
+	uint8_t tag;
+	uint8_t reserved[2];
 };
 
 struct nh_ctl {

@@ -97,6 +97,7 @@ struct vr_route_info {
 	uint8_t family;
 	uint8_t depth;
 	uint8_t origin;              /* enum vr_route_origin */
+	uint8_t tag;                 /* the control plane's mark (FPM resync) */
 	uint8_t ip[VR_IP6_LEN];      /* IPv4 in the first 4 bytes, network order */
 	uint32_t nhg;
 };
@@ -142,6 +143,10 @@ const struct vr_nh *vr_fib_nh_get(const struct vr_fib *fib, uint32_t nh_id);
  * reference on success only. -ENOSPC only when the tables cannot grow. */
 int vr_fib_route_add(struct vr_fib *fib, int family, const uint8_t *ip,
 		     uint8_t depth, uint32_t nhg_id, uint8_t origin);
+/* The same, with a tag kept in the RIB (0 for routes nobody sweeps). */
+int vr_fib_route_add_tagged(struct vr_fib *fib, int family, const uint8_t *ip,
+			    uint8_t depth, uint32_t nhg_id, uint8_t origin,
+			    uint8_t tag);
 int vr_fib_route_del(struct vr_fib *fib, int family, const uint8_t *ip,
 		     uint8_t depth);
 int vr_fib_route_get(struct vr_fib *fib, int family, const uint8_t *ip,

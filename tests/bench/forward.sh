@@ -147,10 +147,25 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 echo "forward.sh: $TABLE_DESC ($nroutes routes in vrd), $FLOWS flows, $FRAME-byte frames, warm-up $WARMUP s, measuring $DURATION s"
+# The machine may be shared: how much of its CPU each busy-polling thread
+# actually got (schedstat: ns on the CPU, ns waiting for it) tells whether
+# something else disturbed the figures.
+WORKER_TID=
+for t in /proc/$VRD_PID/task/*; do
+  [ "$(cat "$t/comm" 2>/dev/null)" = rte-worker-1 ] && WORKER_TID=${t##*/}
+done
+sched() { # TID -> "run_ns wait_ns", or "0 0"
+  cat /proc/"$1"/schedstat 2>/dev/null | awk '{print $1, $2}' || echo "0 0"
+}
 sleep "$WARMUP"
+g0=$(sched "$GEN_PID"); w0=$(sched "${WORKER_TID:-0}")
 t0=$(now); vrctl "$S" stats clear; t1=$(now)
 sleep "$DURATION"
 t2=$(now); stats=$(vrctl "$S" stats --json); t3=$(now)
+g1=$(sched "$GEN_PID"); w1=$(sched "${WORKER_TID:-0}")
+share() { # "run wait" before, after, seconds -> share of one CPU it ran
+  echo "$1 $2 $3" | awk '{ printf "%.3f", ($3 - $1) / ($5 * 1e9) }'
+}
 kill -0 "$GEN_PID" 2>/dev/null || die "vrgen stopped before the end of the measurement"
 wait "$GEN_PID"; gen_rc=$?
 [ $gen_rc -eq 0 ] || die "vrgen failed (exit $gen_rc)"
@@ -160,7 +175,10 @@ grep -v '^{' "$GEN_LOG" | grep -v "^vrgen: .* s.*Mpps, rx" | sed 's/^/  /'
 
 # 4. Figures.
 secs=$(echo "($t2 + $t3) / 2 - ($t0 + $t1) / 2" | bc -l)
+gen_share=$(share "$g0" "$g1" "$secs")
+worker_share=$(share "$w0" "$w1" "$secs")
 result=$(jq -c -n --argjson s "$stats" --argjson g "$gen_json" --arg secs "$secs" \
+  --argjson gshare "$gen_share" --argjson wshare "$worker_share" \
   --arg table "$TABLE_DESC" --argjson routes "$nroutes" --argjson flows "$FLOWS" \
   --argjson frame "$FRAME" '
   ($secs | tonumber) as $t |
@@ -181,6 +199,7 @@ result=$(jq -c -n --argjson s "$stats" --argjson g "$gen_json" --arg secs "$secs
    tsc_hz: $s.totals.tsc_hz,
    vrgen_tx_mpps: $g.tx_mpps, vrgen_rx_mpps: $g.rx_mpps,
    vrgen_tx: $g.tx, vrgen_rx: $g.rx, vrgen_tx_retries: $g.tx_retries,
+   vrgen_cpu_share: $gshare, worker_cpu_share: $wshare,
    table: $table, routes: $routes, flows: $flows, frame_size: $frame}')
 [ -n "$result" ] || die "cannot compute the result from: $stats"
 
@@ -188,7 +207,11 @@ echo "$result" | jq -r '
   "forward.sh: vrd forwarded \(.forwarded) packets in \(.seconds) s: \(.mpps) Mpps",
   "forward.sh: worker: \(.cycles_per_pkt) busy cycles/packet (TSC \(.tsc_hz / 1e9 * 1000 | round / 1000) GHz), \(.pkts_per_busy_poll) packets per busy poll, busy \(.worker_busy * 100 | round) % of the time",
   "forward.sh: drops \(.drops)\(if .drops > 0 then " (" + (.drops_by_reason | to_entries | map("\(.key) \(.value)") | join(", ")) + ")" else "" end), punts \(.punts)",
-  "forward.sh: vrgen: tx \(.vrgen_tx_mpps) Mpps, rx \(.vrgen_rx_mpps) Mpps, tx ring full \(.vrgen_tx_retries) times"'
+  "forward.sh: vrgen: tx \(.vrgen_tx_mpps) Mpps, rx \(.vrgen_rx_mpps) Mpps, tx ring full \(.vrgen_tx_retries) times",
+  "forward.sh: CPU time received: vrd worker \(.worker_cpu_share * 100 | round) % of CPU 1, vrgen \(.vrgen_cpu_share * 100 | round) % of CPU 0"'
+if [ "$(echo "$worker_share < 0.98 || $gen_share < 0.90" | bc -l)" = 1 ]; then
+  echo "forward.sh: WARNING: other processes took CPU time from vrd's worker or vrgen; the figures are disturbed (see top)"
+fi
 cpp=$(echo "$result" | jq -r .cycles_per_pkt)
 if [ "$(echo "$cpp <= 120" | bc -l)" = 1 ]; then
   echo "forward.sh: $cpp cycles/packet: within the 120 target"
@@ -198,25 +221,28 @@ fi
 
 if [ -n "${VR_PERF_OUT:-}" ]; then
   cpu_model=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo)
-  echo "$result" | jq -r --arg cmd "$CMDLINE" --arg model "$cpu_model" \
-    --arg date "$(date -u +%Y-%m-%d)" --arg dur "$DURATION" --arg warm "$WARMUP" '
+  md_filter=$(cat <<'EOF'
 "## Forwarding: vrd on virtio-user ports
 
 `\($cmd)`, \($date): \(.table), \(.routes) routes in vrd's FIB;
-\(.frame_size)-byte frames (FCS included), UDP/IPv4 to \(.flows) random addresses inside
-random prefixes of the table; \($model), 2 CPUs: vrgen (vhost-user
-servers) on CPU 0 with vrd'"'"'s control thread, vrd'"'"'s worker alone on CPU 1,
-busy polling. \($warm) s of warm-up, then \(.seconds) s measured.
+\(.frame_size)-byte frames (FCS included), UDP/IPv4 to \(.flows) random
+addresses inside random prefixes of the table; \($model), 2 CPUs: vrgen
+(vhost-user servers) on CPU 0 with vrd's control thread, vrd's worker alone
+on CPU 1, busy polling. \($warm) s of warm-up, then \(.seconds) s measured.
 
 | | |
 |---|---|
 | forwarding rate (out of p2) | \(.mpps) Mpps |
-| worker busy cycles per packet | \(.cycles_per_pkt) (TSC \(.tsc_hz / 1e9 * 100 | round / 100) GHz) |
+| worker busy cycles per packet | \(.cycles_per_pkt) (TSC \(.tsc_hz / 1e7 | round / 100) GHz) |
 | packets per busy poll | \(.pkts_per_busy_poll) |
 | worker busy | \(.worker_busy * 100 | round) % of its time |
 | drops | \(.drops)\(if .drops > 0 then " (" + (.drops_by_reason | to_entries | map("\(.key) \(.value)") | join(", ")) + ")" else "" end) |
-| vrgen sent / received | \(.vrgen_tx_mpps) / \(.vrgen_rx_mpps) Mpps |
-"' >"$VR_PERF_OUT"
+| vrgen sent / received | \(.vrgen_tx_mpps) / \(.vrgen_rx_mpps) Mpps |"
+EOF
+)
+  echo "$result" | jq -r --arg cmd "$CMDLINE" --arg model "$cpu_model" \
+    --arg date "$(date -u +%Y-%m-%d)" --arg warm "$WARMUP" "$md_filter" >"$VR_PERF_OUT" ||
+    echo "forward.sh: cannot write $VR_PERF_OUT"
   echo "forward.sh: result section written to $VR_PERF_OUT"
 fi
 echo "$result"

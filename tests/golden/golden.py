@@ -6,10 +6,12 @@ forwards to other net_pcap ports (p2, p3). This file holds
 
   - the router's configuration (CONFIG_* below), emitted as vrctl commands;
   - a reference model of the forwarding decision, written from RFC 1812,
-    RFC 8200 / 4291 and what vrd documents (the drop and punt reasons of
-    vrd.h, the order of the IPv4 checks in vr_pkt.h, the FIB's layers in
-    vr_fib.h), not from vrd's code: for each input frame it says forward
-    (to which port, which bytes), drop (why) or punt to the kernel (why);
+    RFC 791, RFC 1191, RFC 4443, RFC 8200 / 4291 and what vrd documents
+    (the drop and punt reasons of vrd.h, the order of the receive checks
+    in docs/architecture.md, the FIB's layers in vr_fib.h), not from vrd's
+    code: for each input frame it says forward (to which port, which
+    bytes), fragment (which fragments), drop (why, and for a packet too
+    big which ICMP error may come back) or punt to the kernel (why);
   - the input: named, hand-written cases built with scapy, and a seeded
     burst of random garbage with good packets mixed in;
   - the comparison of what vrd did (output pcaps, `vrctl stats --json`,
@@ -18,16 +20,24 @@ forwards to other net_pcap ports (p2, p3). This file holds
 Subcommands:
   empty FILE                      write an empty Ethernet pcap
   config                          print the vrctl commands, one per line
+                                  (addresses, neighbours, then routes)
   config-readd                    routes to add again once all is set
+  config-p1                       p1's addresses, once p1 exists
   bug NAME                        describe a known vrd bug (BUGS below)
   gen --ports JSON --dir DIR      write DIR/in.pcap and DIR/manifest.json;
                                   prints "N_FRAMES N_PUNTS P1_MAC"
+  feed --dir DIR --vrctl CMD      stream DIR/in.pcap into the FIFO
+                                  DIR/in.fifo that p1 reads: filler frames
+                                  until DIR/go exists, then the input,
+                                  pausing at its syncs; writes
+                                  DIR/feed.json {"fillers": N, ...}
   tapwait --dir DIR --timeout S   wait until the TAP capture holds the
                                   punted frames (or the time is up)
   check --dir DIR                 compare; prints ok:/FAIL: lines, exits
                                   with the number of failed checks
 """
 import argparse
+import fcntl
 import ipaddress
 import json
 import os
@@ -50,11 +60,28 @@ H1_MAC = "02:00:00:00:01:10"        # the sender on p1's link
 FOREIGN_MAC = "02:00:00:00:99:99"   # some other host on p1's link
 H1_V4, H1_V6 = "10.0.1.10", "2001:db8:1::10"
 MTU = 1500                          # net_pcap's; t_golden.sh checks it
+# A frame longer than an mbuf's data room (vrd's pool: DPDK's default
+# RTE_MBUF_DEFAULT_BUF_SIZE, 2048 bytes of data) reaches vrd as a chain
+# of mbufs, which vrd does not fragment ("fragmentation_failed").
+MBUF_DATA = 2048
+# net_tap takes frames of up to its MTU (the port's) + 22 bytes; a punt
+# longer than that is refused: counted as punted and as to_kernel_dropped
+# (tx_full on the TAP), as docs/architecture.md says.
+TAP_MAX_FRAME = MTU + 22
+ICMP4_QUOTE, ICMP6_QUOTE = 576 - 20 - 8, 1280 - 40 - 8   # RFC 1812, 4443
 
 CONFIG_ADDRS = [  # (port, address/len): a local /32 (/128) + glean prefix
     ("p2", "10.0.2.1/24"), ("p2", "2001:db8:2::1/64"),
     ("p3", "10.0.3.1/24"), ("p3", "2001:db8:3::1/64"),
 ]
+# p1's, added once p1 exists (before it reads a frame, see cmd_feed). The
+# first address of each family (not link-local for IPv6) is the source of
+# the ICMP errors vrd sends out of p1; the second is there to show that.
+CONFIG_P1_ADDRS = [
+    ("p1", "10.0.1.1/24"), ("p1", "2001:db8:1::1/64"),
+    ("p1", "10.0.11.1/24"), ("p1", "2001:db8:11::1/64"),
+]
+P1_ICMP_SRC = {4: "10.0.1.1", 6: "2001:db8:1::1"}
 CONFIG_NEIGH = [  # (address, MAC, port): static, so output MACs are known
     ("10.0.2.2", "02:00:00:00:02:02", "p2"),
     ("10.0.3.2", "02:00:00:00:03:02", "p3"),
@@ -81,19 +108,18 @@ OUT_PORTS = ["p2", "p3"]
 IN_PORT = "p1"
 ALL_PORTS = [IN_PORT] + OUT_PORTS
 
-DROPS = ["truncated", "l2_other_host", "ip_version", "ip_hdr_len",
-         "ip_total_len", "ip_checksum", "martian_src", "martian_dst",
-         "no_route", "blackhole", "unreachable", "tx_full"]
+DROPS = ["truncated", "l2_other_host", "l2_group_unicast_ip", "ip_version",
+         "ip_hdr_len", "ip_total_len", "ip_checksum", "martian_src",
+         "martian_dst", "no_route", "blackhole", "unreachable", "tx_full",
+         "mtu_exceeded", "fragmentation_failed"]
 PUNTS = ["local", "ttl_expired", "unresolved", "non_ip", "multicast",
-         "ip_options", "mtu_exceeded"]
+         "ip_options"]
 
 N_GARBAGE = 360
 GARBAGE_SEED = 20240611
 
 
-# Re-adding a route as it is changes nothing the model sees; it checks
-# that `via GW` finds GW's connected network once GW has a neighbour (and
-# so a host route of its own).
+# Re-adding a route as it is (a replace) changes nothing the model sees.
 CONFIG_READD = [("198.51.100.0/24", ["10.0.2.2"]),
                 ("2001:db8:200::/48", ["2001:db8:3::2"])]
 
@@ -105,12 +131,13 @@ def route_cmd(pfx, nh):
 
 
 def config_commands():
-    """Addresses, then routes (gateways unresolved), then the neighbours
-    that resolve them."""
+    """Addresses, then the neighbours, then routes whose gateways already
+    have a neighbour (and so a host route of origin neigh): `via GW`
+    must still find the port GW is on."""
     cmds = [f"addr add {a} dev {port}" for port, a in CONFIG_ADDRS]
-    cmds += [route_cmd(pfx, nh) for pfx, nh in CONFIG_ROUTES]
     cmds += [f"neigh add {ip} lladdr {mac} dev {port}"
              for ip, mac, port in CONFIG_NEIGH]
+    cmds += [route_cmd(pfx, nh) for pfx, nh in CONFIG_ROUTES]
     return cmds
 
 
@@ -141,16 +168,25 @@ def ip4_csum(hdr):
     return (~fold(bytes(h))) & 0xFFFF
 
 
+def rfc1624_eqn3(hc, m, m_new):
+    """RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), one's-complement sums."""
+    return (~fold(struct.pack("!HHH", ~hc & 0xFFFF, ~m & 0xFFFF, m_new))) & 0xFFFF
+
+
+def ip6_pseudo_sum(src, dst, length, nh):
+    return fold(src + dst + struct.pack("!IxxxB", length, nh))
+
+
 class Fib:
     """Longest-prefix match over what CONFIG_* installs, as vrctl's help
     and vr_fib.h describe it: an address is a local host route plus a
     connected (glean) prefix, a neighbour adds a host route and resolves
     gateways, a gateway without a neighbour is unresolved."""
 
-    def __init__(self):
+    def __init__(self, addrs=CONFIG_ADDRS + CONFIG_P1_ADDRS):
         self.routes = {4: [], 6: []}
         connected = []
-        for port, a in CONFIG_ADDRS:
+        for port, a in addrs:
             itf = ipaddress.ip_interface(a)
             connected.append((itf.network, port))
             self._add(ipaddress.ip_network(f"{itf.ip}/{itf.max_prefixlen}"),
@@ -202,11 +238,11 @@ def v4_class(octet):
 
 def classify(frame, p1_mac, fib):
     """The reference verdict for one frame arriving on p1:
-      ("fwd", [(port, dmac)...], l3_len)     forwarded (ECMP: several)
+      ("fwd", [(port, dmac)...], l3_len)    forwarded (ECMP: one of them)
+      ("frag", [(port, dmac)...], l3_len)   IPv4 over the output MTU
+                                            without DF: fragmented by vrd
       ("drop", reason) / ("punt", reason)
-      ("flex", {(kind, reason), ...}, why)   must not be forwarded; any of
-                                             these outcomes is acceptable
-    """
+    A drop "mtu_exceeded" is answered with an ICMP error (icmp_error)."""
     if len(frame) < 14:
         return ("drop", "truncated")
     dst = frame[0:6]
@@ -216,25 +252,13 @@ def classify(frame, p1_mac, fib):
     etype = struct.unpack("!H", frame[12:14])[0]
     l3 = frame[14:]
     if etype == 0x0800:
-        v = classify4(l3, fib)
-    elif etype == 0x86DD:
-        v = classify6(l3, fib)
-    else:
-        return ("punt", "non_ip")
-    if v[0] == "fwd" and l2_group:
-        # RFC 1812 5.3.4: a router MUST NOT forward a packet received as
-        # a link-layer broadcast or multicast unless its IP destination
-        # is multicast (and SHOULD discard it). vrd has no reason made
-        # for it: accept a drop as l2_other_host or a punt to the kernel.
-        # (Applied to IPv6 alike, as Linux does; no input frame is IPv6
-        # unicast in an Ethernet group frame.)
-        return ("flex", {("drop", "l2_other_host"), ("punt", "multicast")},
-                "RFC 1812 5.3.4: unicast IP in a link-layer "
-                "broadcast/multicast frame must not be forwarded")
-    return v
+        return classify4(l3, fib, l2_group, len(frame))
+    if etype == 0x86DD:
+        return classify6(l3, fib, l2_group, len(frame))
+    return ("punt", "non_ip")
 
 
-def classify4(l3, fib):
+def classify4(l3, fib, l2_group, frame_len):
     # RFC 1812 5.2.2 receive checks, in the order vr_pkt.h lists them.
     if len(l3) < 20:
         return ("drop", "truncated")
@@ -254,24 +278,30 @@ def classify4(l3, fib):
         return ("drop", "ip_checksum")
     src, dst = l3[12:16], l3[16:20]
     sc, dc = v4_class(src[0]), v4_class(dst[0])
-    dst_control = dc == "multicast" or dst == b"\xff" * 4
-    # RFC 1812 5.3.7 / RFC 1122 3.2.1.3: 0.0.0.0 is a valid source while
-    # a host learns its address (DHCP DISCOVER to 255.255.255.255, IGMP):
-    # such packets are for the router (the "multicast" punt says DHCP).
-    if src == b"\0\0\0\0" and dst_control:
-        return ("punt", "multicast")
+    # RFC 1812 5.3.7: a destination that is not unicast is never
+    # forwarded. Multicast and the limited broadcast are the kernel's
+    # (OSPF, IGMP, DHCP), also from 0.0.0.0 (RFC 2131, RFC 3376 4.2.13),
+    # but not from a multicast or class E source, which no packet has.
+    if dc != "unicast":
+        if sc in ("multicast", "class_e"):
+            return ("drop", "martian_src")
+        if dc == "multicast" or dst == b"\xff" * 4:
+            return ("punt", "multicast")
+        return ("drop", "martian_dst")
     if sc != "unicast":
         return ("drop", "martian_src")
-    if dc != "unicast":
-        return ("punt", "multicast") if dst_control else ("drop", "martian_dst")
+    # RFC 1812 5.3.4: unicast IP in a link-layer broadcast or multicast
+    # frame is not forwarded (and, RFC 1122 3.3.6, not taken either).
+    if l2_group:
+        return ("drop", "l2_group_unicast_ip")
     if l3[8] <= 1:
         return ("punt", "ttl_expired")
     if hlen != 20:
         return ("punt", "ip_options")
-    return route(fib.lookup(ipaddress.IPv4Address(dst)), tot)
+    return route(fib.lookup(ipaddress.IPv4Address(dst)), tot, l3, frame_len)
 
 
-def classify6(l3, fib):
+def classify6(l3, fib, l2_group, frame_len):
     if len(l3) < 40:
         return ("drop", "truncated")
     if l3[0] >> 4 != 6:
@@ -285,52 +315,158 @@ def classify6(l3, fib):
         return ("punt", "multicast")         # ND, MLD, OSPFv3, DAD
     if dst in (UNSPEC6, LOOP6):
         return ("drop", "martian_dst")
+    if l2_group:                             # as RFC 1812 5.3.4 for IPv4
+        return ("drop", "l2_group_unicast_ip")
     if src.is_multicast or src in LL6 or src in (UNSPEC6, LOOP6):
         return ("drop", "martian_src")
     if l3[7] <= 1:
         return ("punt", "ttl_expired")
     if l3[6] == 0:
         return ("punt", "ip_options")        # hop-by-hop
-    return route(fib.lookup(dst), plen + 40)
+    return route(fib.lookup(dst), plen + 40, l3, frame_len)
 
 
 LL6 = ipaddress.ip_network("fe80::/10")
 UNSPEC6, LOOP6 = ipaddress.IPv6Address("::"), ipaddress.IPv6Address("::1")
 
 
-def route(action, l3_len):
+def route(action, l3_len, l3, frame_len):
+    """The next hop's verdict. Over the output port's MTU (RFC 1812
+    5.2.6, RFC 8200 5): IPv4 without DF is fragmented (RFC 791), unless
+    it came in a chain of mbufs; IPv4 with DF and IPv6 are dropped and
+    answered with ICMP (RFC 1191, RFC 4443 3.2)."""
     kind, what = action
     if kind != "fwd":
         return (kind, what)
-    if l3_len > MTU:
-        return ("punt", "mtu_exceeded")
-    return ("fwd", what, l3_len)
+    if l3_len <= MTU:
+        return ("fwd", what, l3_len)
+    if l3[0] >> 4 == 6 or l3[6] & 0x40:
+        return ("drop", "mtu_exceeded")
+    if frame_len > MBUF_DATA:
+        return ("drop", "fragmentation_failed")
+    return ("frag", what, l3_len)
 
 
 def rewrite(frame, port_mac, dmac, l3_len):
     """What a forwarded frame must look like: MACs rewritten, TTL or hop
-    limit one less, IPv4 checksum valid; everything else untouched."""
+    limit one less, the IPv4 checksum updated as RFC 1624 eqn. 3 says
+    (the same as computed afresh: gen checks it); everything else
+    untouched."""
     f = bytearray(frame)
     f[0:6] = mac_b(dmac)
     f[6:12] = port_mac
     if f[12:14] == b"\x08\x00":
+        m = struct.unpack("!H", f[22:24])[0]
+        hc = struct.unpack("!H", f[24:26])[0]
         f[22] -= 1
+        f[24:26] = struct.pack("!H", rfc1624_eqn3(hc, m, m - 0x100))
         hlen = (f[14] & 15) * 4
-        f[24:26] = struct.pack("!H", ip4_csum(bytes(f[14:14 + hlen])))
+        if ip4_csum(bytes(f[14:14 + hlen])) != rfc1624_eqn3(hc, m, m - 0x100):
+            raise AssertionError("model: RFC 1624 eqn. 3 and a fresh checksum differ")
     else:
         f[21] -= 1
     return bytes(f)
 
 
+def fragments(frame, port_mac, dmac, mtu=MTU):
+    """RFC 791 fragmentation of an IPv4 packet without options: payload
+    pieces of (MTU - 20) & ~7 bytes, the header copied with total length,
+    MF and offset set (MF kept on every piece of a packet that was itself
+    not the last fragment), TTL one less, checksum computed afresh; the
+    bytes after the IP packet are not part of it."""
+    l3 = frame[14:]
+    tot = struct.unpack("!H", l3[2:4])[0]
+    hdr, pay = l3[:20], l3[20:tot]
+    ff = struct.unpack("!H", hdr[6:8])[0]
+    off0, mf0 = ff & 0x1FFF, bool(ff & 0x2000)
+    chunk = (mtu - 20) & ~7
+    out = []
+    for done in range(0, len(pay), chunk):
+        piece = pay[done:done + chunk]
+        more = done + len(piece) < len(pay) or mf0
+        h = bytearray(hdr)
+        h[2:4] = struct.pack("!H", 20 + len(piece))
+        h[6:8] = struct.pack("!H", (off0 + done // 8) | (0x2000 if more else 0))
+        h[8] -= 1
+        h[10:12] = struct.pack("!H", ip4_csum(bytes(h)))
+        out.append(mac_b(dmac) + port_mac + b"\x08\x00" + bytes(h) + piece)
+    return out
+
+
+def icmp_error_problems(fr, orig, p1_mac, p1_src):
+    """What is wrong with fr as vrd's ICMP error for the frame orig (too
+    big for the output port), [] if nothing: back to orig's source MAC
+    from p1's, from p1's first address of the family to orig's source,
+    TTL / hop limit 64; IPv4: type 3 code 4, next-hop MTU in the low 16
+    bits of the second word (RFC 1191), the original quoted up to 548
+    bytes (RFC 1812 4.3.2.3); IPv6: type 2 code 0, the MTU, up to 1232
+    bytes quoted (RFC 4443 2.4 (c), 3.2); checksums valid."""
+    p = []
+    ol3 = orig[14:]
+
+    def want(what, got, exp):
+        if got != exp:
+            p.append(f"{what}: got {got.hex() if isinstance(got, bytes) else got}, "
+                     f"expected {exp.hex() if isinstance(exp, bytes) else exp}")
+    want("dst MAC", fr[0:6], orig[6:12])
+    want("src MAC", fr[6:12], p1_mac)
+    want("ethertype", fr[12:14], orig[12:14])
+    l3 = fr[14:]
+    if orig[12:14] == b"\x08\x00":
+        q = min(struct.unpack("!H", ol3[2:4])[0], ICMP4_QUOTE)
+        if len(l3) < 28:
+            return p + [f"{len(fr)}-byte frame"]
+        want("version/IHL", l3[0], 0x45)
+        want("total length", struct.unpack("!H", l3[2:4])[0], 28 + q)
+        want("MF/fragment offset", struct.unpack("!H", l3[6:8])[0] & 0x3FFF, 0)
+        want("TTL", l3[8], 64)
+        want("protocol", l3[9], 1)
+        want("IP header checksum valid", fold(l3[:20]) == 0xFFFF, True)
+        want("src", l3[12:16], ipaddress.IPv4Address(p1_src).packed)
+        want("dst", l3[16:20], ol3[12:16])
+        icmp = l3[20:]
+        want("ICMP type/code", icmp[0:2], b"\x03\x04")
+        want("ICMP checksum valid", fold(icmp) == 0xFFFF, True)
+        want("unused", icmp[4:6], b"\0\0")
+        want("next-hop MTU", struct.unpack("!H", icmp[6:8])[0], MTU)
+        want("quoted packet", icmp[8:], ol3[:q])
+        want("frame length", len(fr), 14 + 28 + q)
+    else:
+        q = min(40 + struct.unpack("!H", ol3[4:6])[0], ICMP6_QUOTE)
+        if len(l3) < 48:
+            return p + [f"{len(fr)}-byte frame"]
+        want("version", l3[0] >> 4, 6)
+        want("payload length", struct.unpack("!H", l3[4:6])[0], 8 + q)
+        want("next header", l3[6], 58)
+        want("hop limit", l3[7], 64)
+        want("src", l3[8:24], ipaddress.IPv6Address(p1_src).packed)
+        want("dst", l3[24:40], ol3[8:24])
+        icmp = l3[40:]
+        want("ICMPv6 type/code", icmp[0:2], b"\x02\x00")
+        want("ICMPv6 checksum valid",
+             fold(struct.pack("!HH", ip6_pseudo_sum(l3[8:24], l3[24:40], len(icmp), 58),
+                              fold(icmp))) == 0xFFFF, True)
+        want("MTU", struct.unpack("!I", icmp[4:8])[0], MTU)
+        want("quoted packet", icmp[8:], ol3[:q])
+        want("frame length", len(fr), 14 + 48 + q)
+    return p
+
+
 # ------------------------------------------------------------------ pcap
+
+PCAP_HEADER = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)
+
+
+def pcap_record(i, fr):
+    return struct.pack("<IIII", 1700000000 + i // 1000000, i % 1000000,
+                       len(fr), len(fr)) + fr
+
 
 def pcap_write(path, frames):
     with open(path, "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        f.write(PCAP_HEADER)
         for i, fr in enumerate(frames):
-            f.write(struct.pack("<IIII", 1700000000 + i // 1000000,
-                                i % 1000000, len(fr), len(fr)))
-            f.write(fr)
+            f.write(pcap_record(i, fr))
 
 
 def pcap_read(path):
@@ -394,12 +530,19 @@ def E(dst, etype=None, src=H1_MAC):
         Ether(dst=dst, src=src, type=etype)
 
 
+SYNC = "<sync>"
+
+
 def build_cases(p1):
-    """Named cases: (name, frame bytes, note). p1 is p1's MAC (string)."""
+    """Named cases: (name, frame bytes, note), and SYNC marks (see
+    build_manifest). p1 is p1's MAC (string)."""
     cases = []
 
     def add(name, pkt, note=""):
         cases.append((name, bytes(pkt), note))
+
+    def sync():
+        cases.append((SYNC, b"", ""))
 
     def mark(name):
         return Raw(f"golden:{len(cases)}:{name}:".encode() + bytes(range(32)))
@@ -457,12 +600,46 @@ def build_cases(p1):
     n = "v4_trailing_bytes"
     pkt = bytes(v4("203.0.113.40", n))
     add(n, pkt + b"TRAILER-" * 4, "32 bytes after the IP packet")
-    # MTU: exactly 1500 goes, 1501 goes to the kernel (which fragments or
-    # answers "fragmentation needed").
-    for n, size, dst in (("v4_mtu_1500", 1500, "198.51.100.50"),
-                         ("v4_mtu_1501", 1501, "198.51.100.51")):
-        head = v4(dst, n)
-        add(n, bytes(head / Raw(b"m" * (size - len(head[IP])))))
+    # MTU (output ports: 1500). Exactly 1500 goes as it is; beyond, IPv4
+    # without DF is fragmented by vrd (RFC 791), with DF dropped and
+    # answered with ICMP "fragmentation needed" (RFC 1191). Each packet
+    # that is fragmented has an IP id of its own: its fragments are known
+    # by it. The largest frame that fits one mbuf is 2048 bytes.
+    def big4(n, dst, size, ident, note="", frame_extra=b"", **kw):
+        head = v4(dst, n, id=ident, **kw)
+        pkt = bytes(head / Raw(b"m" * (size - len(head[IP]))))
+        add(n, pkt + frame_extra, note or f"IP length {size}, MTU {MTU}")
+
+    big4("v4_mtu_1500", "198.51.100.50", 1500, 0x7001)
+    big4("v4_mtu_1501", "198.51.100.51", 1501, 0x7002,
+         "1501: fragments of 1480 + 1 bytes of payload")
+    big4("v4_mtu_1600", "198.51.100.52", 1600, 0x7003)
+    big4("v4_mtu_2034_one_mbuf", "203.0.113.52", 2034, 0x7004,
+         "a 2048-byte frame, the most one mbuf holds")
+    big4("v4_mtu_ttl2_tos", "198.51.100.53", 1600, 0x7005,
+         "TTL 2: the fragments leave with TTL 1; TOS kept", ttl=2, tos=0xB8)
+    big4("v4_mtu_trailing_bytes", "198.51.100.54", 1600, 0x7006,
+         "20 bytes after the IP packet: not part of any fragment",
+         frame_extra=b"TRAILING" * 2 + b"TAIL")
+    big4("v4_mtu_fragment_mf", "198.51.100.55", 1600, 0x7007,
+         "a fragment itself (MF, offset 100): every piece keeps MF",
+         flags="MF", frag=100)
+    big4("v4_mtu_fragment_last", "198.51.100.56", 1600, 0x7008,
+         "the last fragment (offset 200): only its last piece has no MF",
+         frag=200)
+    big4("v4_mtu_ecmp", "192.0.2.60", 1600, 0x7009,
+         "ECMP: all the fragments on the one next hop of the flow")
+    # Packets too big with DF are answered with ICMP errors, at most one
+    # per 100 us: the feeder waits for vrd to be done with what came
+    # before (see cmd_feed), so that the first one after it is answered.
+    sync()
+    big4("v4_mtu_df_1501", "198.51.100.57", 1501, 0x700A, flags="DF")
+    big4("v4_mtu_df_2000", "203.0.113.57", 2000, 0x700B, flags="DF")
+    big4("v4_mtu_3000_chained", "198.51.100.58", 3000, 0x700C,
+         "a 3014-byte frame comes in a chain of mbufs: not fragmented")
+    big4("v4_mtu_df_3000_chained", "198.51.100.59", 3000, 0x700D, flags="DF")
+    big4("v4_mtu_1600_to_blackhole", "10.99.5.5", 1600, 0x700E,
+         "the route decides before the MTU")
 
     # --- IPv6 forwarded
     for name, dst, l4 in [
@@ -487,10 +664,17 @@ def build_cases(p1):
         IPv6ExtHdrRouting(addresses=["2001:db8:200::99"], segleft=0) / mark(n))
     n = "v6_trailing_bytes"
     add(n, bytes(v6("2001:db8:100::22", n)) + b"TRAILER!" * 3)
+    # IPv6 is never fragmented by routers (RFC 8200 5): packet too big.
+    sync()
     for n, size, dst in (("v6_mtu_1500", 1500, "2001:db8:100::50"),
-                         ("v6_mtu_1501", 1501, "2001:db8:100::51")):
+                         ("v6_mtu_1501", 1501, "2001:db8:100::51"),
+                         ("v6_mtu_2000", 2000, "2001:db8:200::52"),
+                         ("v6_mtu_3000_chained", 3000, "2001:db8:100::53"),
+                         ("v6_mtu_ecmp", 1600, "2001:db8:300::60"),
+                         ("v6_mtu_1600_to_unreachable", 1600, "2001:db8:beef::5")):
         head = v6(dst, n)
-        add(n, bytes(head / Raw(b"m" * (size - len(head[IPv6])))))
+        add(n, bytes(head / Raw(b"m" * (size - len(head[IPv6])))),
+            f"IP length {size}, MTU {MTU}")
 
     # --- TTL / hop limit
     for n, t in (("v4_ttl1", 1), ("v4_ttl0", 0)):
@@ -509,14 +693,20 @@ def build_cases(p1):
     add(n, v6("2001:db8:2::1", n))
     n = "v6_local_icmp"
     add(n, v6("2001:db8:3::1", n, l4=ICMPv6EchoRequest()))
+    for n, d in (("v4_local_p1_addr", "10.0.1.1"), ("v4_local_p1_second_addr", "10.0.11.1")):
+        add(n, v4(d, n))
+    for n, d in (("v6_local_p1_addr", "2001:db8:1::1"), ("v6_local_p1_second_addr", "2001:db8:11::1")):
+        add(n, v6(d, n))
 
     # --- unresolved next hops
     for n, d in (("v4_gw_without_neighbour", "100.64.1.1"),
                  ("v4_connected_unknown_host", "10.0.2.77"),
                  ("v4_directed_broadcast_connected", "10.0.3.255")):
         add(n, v4(d, n))
+    add("v4_p1_connected_unknown_host", v4("10.0.1.77", "v4_p1_connected_unknown_host"))
     for n, d in (("v6_gw_without_neighbour", "2001:db8:400::1"),
-                 ("v6_connected_unknown_host", "2001:db8:3::77")):
+                 ("v6_connected_unknown_host", "2001:db8:3::77"),
+                 ("v6_p1_connected_unknown_host", "2001:db8:1::77")):
         add(n, v6(d, n))
 
     # --- no route, blackhole, unreachable
@@ -584,6 +774,22 @@ def build_cases(p1):
                  ("v4_dst_127", "127.0.0.1"), ("v4_dst_240", "240.0.0.1"),
                  ("v4_dst_254", "254.255.255.255")):
         add(n, v4(d, n))
+    # Both martian: the destination is looked at first; a multicast or
+    # class E source is dropped whatever the destination.
+    for n, s, d, mac in (
+            ("v4_src_127_dst_240", "127.0.0.1", "240.0.0.1", p1),
+            ("v4_src_0_dst_0", "0.0.0.0", "0.0.0.0", p1),
+            ("v4_src_0_dst_127", "0.0.0.0", "127.0.0.1", p1),
+            ("v4_src_224_dst_240", "224.0.0.5", "240.0.0.1", p1),
+            ("v4_src_bcast_dst_bcast", "255.255.255.255", "255.255.255.255",
+             "ff:ff:ff:ff:ff:ff"),
+            ("v4_src_240_dst_mcast", "240.0.0.1", "224.0.0.5", "01:00:5e:00:00:05"),
+            ("v4_src_239_dst_0", "239.1.1.1", "0.0.0.1", p1),
+            ("v4_src_127_dst_mcast", "127.0.0.1", "224.0.0.5", "01:00:5e:00:00:05"),
+            ("v4_src_0_dst_directed_bcast", "0.0.0.0", "10.0.3.255", p1),
+            ("v4_src_0_dst_bcast_unicast_mac", "0.0.0.0", "255.255.255.255", p1)):
+        add(n, E(mac) / IP(src=s, dst=d) / UDP(sport=4000 + len(cases), dport=5000)
+            / mark(n))
 
     # --- multicast and broadcast destinations: for the kernel
     n = "v4_ospf_hello_224_0_0_5"
@@ -619,11 +825,43 @@ def build_cases(p1):
     f = bytearray(bytes(E(p1) / ARP(op=1, psrc=H1_V4, pdst="10.0.1.99")))
     f[0:6] = mac_b(FOREIGN_MAC)
     add("arp_to_foreign_mac", bytes(f))
-    for n, mac in (("v4_unicast_in_l2_broadcast", "ff:ff:ff:ff:ff:ff"),
-                   ("v4_unicast_in_l2_multicast", "01:00:5e:00:00:01")):
-        pkt = bytearray(bytes(v4("198.51.100.95", n)))
-        pkt[0:6] = mac_b(mac)
-        add(n, bytes(pkt), "RFC 1812 5.3.4")
+    # RFC 1812 5.3.4: unicast IP in an Ethernet group frame, after the
+    # martian checks, before TTL and options (and IPv6: after the
+    # destination checks, before the source checks).
+    def l2g(n, pkt, mac="ff:ff:ff:ff:ff:ff", note="RFC 1812 5.3.4"):
+        f = bytearray(bytes(pkt))
+        f[0:6] = mac_b(mac)
+        add(n, bytes(f), note)
+
+    l2g("v4_unicast_in_l2_broadcast", v4("198.51.100.95", "v4_unicast_in_l2_broadcast"))
+    l2g("v4_unicast_in_l2_multicast", v4("198.51.100.95", "v4_unicast_in_l2_multicast"),
+        "01:00:5e:00:00:01")
+    l2g("v4_l2_group_ttl1", v4("198.51.100.96", "v4_l2_group_ttl1", ttl=1))
+    n = "v4_l2_group_options"
+    l2g(n, E(p1) / IP(src=H1_V4, dst="198.51.100.97", options=[IPOption_NOP()] * 4)
+        / UDP() / mark(n))
+    l2g("v4_l2_group_to_local", v4("10.0.2.1", "v4_l2_group_to_local"))
+    l2g("v4_l2_group_to_blackhole", v4("10.99.1.2", "v4_l2_group_to_blackhole"),
+        "01:00:5e:7f:00:01")
+    l2g("v4_l2_group_directed_bcast", v4("10.0.3.255", "v4_l2_group_directed_bcast"))
+    l2g("v4_l2_group_src_127", v4("198.51.100.98", "v4_l2_group_src_127", src="127.0.0.1"),
+        note="martian source: dropped as such first")
+    l2g("v4_l2_group_dst_240", v4("240.0.0.9", "v4_l2_group_dst_240"),
+        note="martian destination: dropped as such first")
+    n = "v4_l2_group_bad_checksum"
+    f = bytearray(bytes(v4("198.51.100.99", n)))
+    f[24] ^= 0x11
+    l2g(n, f, note="header checks first")
+    l2g("v6_unicast_in_l2_multicast", v6("2001:db8:100::95", "v6_unicast_in_l2_multicast"),
+        "33:33:00:00:00:01")
+    l2g("v6_unicast_in_l2_broadcast", v6("2001:db8:100::95", "v6_unicast_in_l2_broadcast"))
+    l2g("v6_l2_group_src_link_local",
+        v6("2001:db8:100::96", "v6_l2_group_src_link_local", src="fe80::10"),
+        "33:33:00:00:00:01", "before the source checks")
+    l2g("v6_l2_group_dst_loopback", v6("::1", "v6_l2_group_dst_loopback"),
+        "33:33:00:00:00:01", "martian destination: dropped as such first")
+    l2g("v6_l2_group_hlim1", v6("2001:db8:100::97", "v6_l2_group_hlim1", hlim=1))
+    l2g("v6_l2_group_to_local", v6("2001:db8:2::1", "v6_l2_group_to_local"))
 
     # --- IPv6 martians, multicast, link-local, hop-by-hop
     for n, s in (("v6_src_link_local", "fe80::1"), ("v6_src_multicast", "ff02::1"),
@@ -672,11 +910,12 @@ def build_cases(p1):
 
 
 def build_tail(p1, at):
-    """Punts far beyond the MTU, last in the input. A punt the TAP
-    refuses takes the rest of its tx burst with it (BUGS["tapmtu"]): at
-    the end, only the case made to show that can be hit. Each refused
-    punt is followed by an ordinary one in the same rx burst of 32 (the
-    pcap is read 32 frames at a time from its start)."""
+    """Punts longer than the TAP takes (its MTU + 22 bytes), last in the
+    input: net_tap refuses them, which vrd counts as the punt and as
+    to_kernel_dropped (docs/architecture.md). Each is followed by an
+    ordinary punt in the same rx burst of 32 (the pcap is read 32 frames
+    at a time from its start, the fillers coming in whole bursts), which
+    must reach the kernel all the same."""
     out = []
 
     def add(name, pkt, note=""):
@@ -688,13 +927,14 @@ def build_tail(p1, at):
         l3 = len(pkt[1])
         return pkt / Raw(b"M" * (size - l3)) if size else pkt
 
-    for n, size, dst, local in (("v4_mtu_1600", 1600, "198.51.100.52", "10.0.2.1"),
-                                ("v6_mtu_2000", 2000, "2001:db8:100::52", "2001:db8:2::1")):
+    for n, size, dst, nxt in (("v4_big_local", 1600, "10.0.2.1", "10.0.3.1"),
+                              ("v4_big_unresolved", 1600, "10.0.2.77", "10.0.2.1"),
+                              ("v6_big_local", 2000, "2001:db8:2::1", "2001:db8:3::1")):
         if (at + len(out)) % 32 == 31:
-            add(f"{n}_filler", udp(f"{n}_filler", dst.replace("52", "53")))
-        add(n, udp(n, dst, size), f"IP length {size}, MTU {MTU}")
-        add(f"{n}_next_punt", udp(f"{n}_next_punt", local),
-            "an ordinary punt (local) right after it")
+            add(f"{n}_before", udp(f"{n}_before", nxt))
+        add(n, udp(n, dst, size), f"a {size + 14}-byte punt, more than the TAP takes")
+        add(f"{n}_next_punt", udp(f"{n}_next_punt", nxt),
+            "an ordinary punt (local) right after it, in the same burst")
     return out
 
 
@@ -713,13 +953,10 @@ V6_POOL = ["2001:db8:100::1", "2001:db8:100:8000::2", "2001:db8:200::1",
 VLAN_TPIDS = (0x8100, 0x88A8, 0x9100)
 
 
-def garbage_frames(p1_mac, fib):
+def garbage_frames(p1_mac):
     """N_GARBAGE seeded random frames, with a good packet (marked) after
     every sixth. Each frame has a model verdict like any other. Drawn
-    again: a frame the model cannot judge uniquely (l2 group + unicast IP
-    forward, see classify), one that would hit a named case's rule for
-    known vrd bugs (IPv4 from 0.0.0.0 to a group), so that the failures
-    name them, and one that the kernel would see VLAN-untagged (its TAP
+    again: a frame that the kernel would see VLAN-untagged (its TAP
     capture could not be matched)."""
     rnd = random.Random(GARBAGE_SEED)
     out = []
@@ -740,9 +977,6 @@ def garbage_frames(p1_mac, fib):
             fr = semi_valid4(rnd, p1_mac)
         else:
             fr = semi_valid6(rnd, p1_mac)
-        v = classify(fr, p1_mac, fib)
-        if v[0] == "flex" or src0_rule(fr):
-            continue
         if len(fr) >= 14 and struct.unpack("!H", fr[12:14])[0] in VLAN_TPIDS:
             continue
         out.append(("garbage", fr))
@@ -757,12 +991,6 @@ def garbage_frames(p1_mac, fib):
                     / UDP(sport=6000 + goods, dport=6000) / Raw(f"golden:g{goods}:{n}:".encode())
             out.append((n, bytes(pkt)))
     return out
-
-
-def src0_rule(fr):
-    """IPv4 from 0.0.0.0 to multicast or broadcast: a named case's."""
-    return len(fr) >= 34 and fr[12:14] == b"\x08\x00" and fr[26:30] == b"\0" * 4 \
-        and (224 <= fr[30] <= 239 or fr[30:34] == b"\xff" * 4)
 
 
 def rnd_bytes(rnd, n):
@@ -840,21 +1068,37 @@ def cmd_gen(a):
     macs = port_macs_from(a.ports)
     p1 = predict_p1_mac(macs)
     macs[IN_PORT] = p1
-    entries = build_manifest(macs)
+    entries, syncs = build_manifest(macs)
     pcap_write(os.path.join(a.dir, "in.pcap"), [bytes.fromhex(e["frame"]) for e in entries])
     with open(os.path.join(a.dir, "manifest.json"), "w") as f:
-        json.dump({"macs": macs, "frames": entries}, f, indent=0)
+        json.dump({"macs": macs, "frames": entries, "syncs": syncs}, f, indent=0)
     npunt = sum(1 for e in entries if e["verdict"][0] == "punt")
     print(len(entries), npunt, p1)
 
 
 def build_manifest(macs):
+    """-> (entries, syncs). At a SYNC mark of the cases, fillers (dropped
+    as l2_other_host) complete the rx burst of 32, and the feeder waits
+    until vrd has counted every mtu_exceeded drop before it ({"at": index
+    of the next frame, "mtu_before": that count}); the first packet too
+    big after it must be answered (icmp_sure)."""
     p1 = mac_b(macs[IN_PORT])
     fib = Fib()
-    frames = [(n, fr, note) for n, fr, note in build_cases(macs[IN_PORT])]
-    frames += [(n, fr, "") for n, fr in garbage_frames(p1, fib)]
+    frames, syncs = [], []
+    for n, fr, note in build_cases(macs[IN_PORT]):
+        if n != SYNC:
+            frames.append((n, fr, note))
+            continue
+        while len(frames) % 32:
+            frames.append(("filler", FILLER, "burst padding before a sync"))
+        syncs.append({"at": len(frames), "mtu_before": sum(
+            1 for _, f, _ in frames if classify(f, p1, fib) == ("drop", "mtu_exceeded"))})
+    frames += [(n, fr, "") for n, fr in garbage_frames(p1)]
     frames += build_tail(macs[IN_PORT], len(frames))
-    entries = []
+    names = [n for n, _, _ in frames if n not in ("garbage", "filler")]
+    if len(set(names)) != len(names):
+        raise AssertionError("model: two cases have the same name")
+    entries, frag_ids = [], set()
     for i, (name, fr, note) in enumerate(frames):
         v = classify(fr, p1, fib)
         e = {"i": i, "name": name, "note": note, "frame": fr.hex()}
@@ -863,12 +1107,95 @@ def build_manifest(macs):
             e["out"] = {port: rewrite(fr, mac_b(macs[port]), dmac, v[2]).hex()
                         for port, dmac in v[1]}
             e["cmp_len"] = 14 + v[2]
-        elif v[0] == "flex":
-            e["verdict"] = ["flex", sorted(list(x) for x in v[1]), v[2]]
+        elif v[0] == "frag":
+            e["verdict"] = ["frag"]
+            e["frags"] = {port: [f.hex() for f in fragments(fr, mac_b(macs[port]), dmac)]
+                          for port, dmac in v[1]}
+            key = frag_key(fr)
+            if key in frag_ids:
+                raise AssertionError(f"model: {name}: its fragments would not be "
+                                     "told from another packet's")
+            frag_ids.add(key)
         else:
             e["verdict"] = list(v)
+            if v == ("drop", "mtu_exceeded"):
+                e["icmp"] = True           # an ICMP error comes back, or is
+                e["icmp_sure"] = False     # held back by the rate limit
+            if v[0] == "punt":
+                e["tap_refused"] = len(fr) > TAP_MAX_FRAME
         entries.append(e)
-    return entries
+    # The first ICMP error of all, and the first after a sync, cannot be
+    # held back: nothing was sent in the 100 us before them.
+    for at in [0] + [sy["at"] for sy in syncs]:
+        first = next((e for e in entries[at:] if e.get("icmp")), None)
+        if first:
+            first["icmp_sure"] = True
+    return entries, syncs
+
+
+def frag_key(fr):
+    """What the fragments of an IPv4 packet share: src, dst, id, protocol."""
+    return fr[26:34].hex() + fr[18:20].hex() + fr[23:24].hex()
+
+
+FILLER = (mac_b(FOREIGN_MAC) + mac_b(H1_MAC) + b"\x88\xb5"
+          + b"golden:filler:" + b"\0" * 32)       # dropped: l2_other_host
+
+
+def cmd_feed(a):
+    """Streams the input into the FIFO p1 reads (net_pcap reads its
+    rx_pcap as soon as the port exists, and p1's addresses can only be
+    added then): the pcap header, filler frames for another host (dropped
+    as l2_other_host, 32 at a time so that the input still starts an rx
+    burst) until DIR/go exists, then the frames of in.pcap. The worker
+    that reads a FIFO blocks until a whole burst is there: the fillers
+    keep it going (vrd waits for the workers when it publishes a port).
+    At each sync of the manifest (the frames before it fill whole
+    bursts), waits until vrd has counted the mtu_exceeded drops before it
+    (`vrctl stats`), then 2 ms more: the rate limit of ICMP errors (one
+    per 100 us) cannot hold back the next one."""
+    man = json.load(open(os.path.join(a.dir, "manifest.json")))
+    _, frames = pcap_read(os.path.join(a.dir, "in.pcap"))
+    go = os.path.join(a.dir, "go")
+    fd = os.open(os.path.join(a.dir, "in.fifo"), os.O_WRONLY)
+    try:
+        fcntl.fcntl(fd, 1031, 1 << 20)     # F_SETPIPE_SZ: room for it all
+    except OSError:
+        pass
+    n, end = 0, time.monotonic() + a.timeout
+    synced = []
+
+    def mtu_drops():
+        import subprocess
+        try:
+            out = subprocess.run(a.vrctl.split() + ["stats", "--json"], check=True,
+                                 capture_output=True, timeout=5).stdout
+            return next(p["drops"]["mtu_exceeded"] for p in json.loads(out)["ports"]
+                        if p["name"] == IN_PORT)
+        except Exception:          # noqa: BLE001 (vrd gone: the check says)
+            return -1
+
+    with os.fdopen(fd, "wb", buffering=0) as f:
+        f.write(PCAP_HEADER)
+        while not os.path.exists(go) and time.monotonic() < end:
+            f.write(b"".join(pcap_record(n + k, FILLER) for k in range(32)))
+            n += 32
+            time.sleep(0.005)
+        cuts = [sy["at"] for sy in man["syncs"]] + [len(frames)]
+        done = 0
+        for sy, cut in zip([None] + man["syncs"], cuts):
+            if sy is not None:
+                t_end = time.monotonic() + 10
+                while mtu_drops() < sy["mtu_before"] and time.monotonic() < t_end:
+                    time.sleep(0.002)
+                synced.append(mtu_drops() == sy["mtu_before"])
+                time.sleep(0.002)
+            f.write(b"".join(pcap_record(n + k, fr)
+                             for k, fr in enumerate(frames[done:cut], done)))
+            done = cut
+    with open(os.path.join(a.dir, "feed.json.tmp"), "w") as f:
+        json.dump({"fillers": n, "go": os.path.exists(go), "synced": synced}, f)
+    os.rename(os.path.join(a.dir, "feed.json.tmp"), os.path.join(a.dir, "feed.json"))
 
 
 # ----------------------------------------------------------------- check
@@ -877,44 +1204,10 @@ def build_manifest(macs):
 # keep their reference verdict: the checks fail while the bug is there,
 # and the failure says which bug it is. Remove an entry once fixed.
 BUGS = {
-    "csum": "vr_ip4_ttl_dec() (vnet/vr_pkt.h) adds 0x0100 to the checksum with "
-            "end-around carry: RFC 1624 eqn. 2 (RFC 1141), though it cites eqn. 3. "
-            "A header whose checksum is 0xfeff leaves with 0xffff; a checksum "
-            "computed after the decrement, and eqn. 3, give 0x0000 (RFC 1624 s. 3)",
-    "src0": "ip4_accept() (dataplane/worker.c) drops every 0/8 source as "
-            "martian_src before it looks at the destination: DHCP DISCOVERs and "
-            "IGMP reports from 0.0.0.0 (RFC 2131, RFC 3376 4.2.13: routers MUST "
-            "accept) never reach the kernel. The IPv6 path checks the "
-            "destination first, for DAD from ::",
-    "l2grp": "l2_for_us() (dataplane/worker.c) lets any group MAC in and nothing "
-             "later checks it: a unicast IP packet received in an Ethernet "
-             "broadcast or multicast frame is forwarded (RFC 1812 5.3.4: MUST NOT)",
-    "tapmtu": "punt() (dataplane/worker.c) buffers for the TAP frames the TAP "
-              "cannot take: net_tap's tx stops at a frame longer than its MTU + 22 "
-              "(the TAP gets the port's MTU, 1500, and DPDK 22.11's net_tap will not "
-              "go above 1504), and the tx buffer's error callback (tx_refused, "
-              "ports.c) frees it and every frame after it in the burst as tx_full. "
-              "So an mtu_exceeded punt of an IP packet longer than MTU + 8 never "
-              "reaches the kernel (no ICMP frag needed / packet too big), though "
-              "counted as punted, and the punts that follow it in the same burst "
-              "are lost with it (to_kernel_dropped)",
-    "gwneigh": "path_spec() (dataplane/cmd_route.c) takes the longest match for "
-               "the gateway and wants it CONNECTED; once the gateway has a "
-               "neighbour, that match is the neighbour's own host route (origin "
-               "neigh), so 'route add PREFIX via GW' without 'dev' fails with "
-               "'next hop GW is not on a connected network' (IPv4 and IPv6)",
 }
 KNOWN_BUGS = {  # case -> (bug, what vrd does instead)
-    "v4_csum_feff_to_0000": ("csum", None),
-    "v4_dhcp_discover_from_0_0_0_0": ("src0", ("drop", "martian_src")),
-    "v4_igmp_report_from_0_0_0_0": ("src0", ("drop", "martian_src")),
-    "v4_unicast_in_l2_broadcast": ("l2grp", ("fwd",)),
-    "v4_unicast_in_l2_multicast": ("l2grp", ("fwd",)),
-    "v4_mtu_1600": ("tapmtu", None),
-    "v4_mtu_1600_next_punt": ("tapmtu", None),
-    "v6_mtu_2000": ("tapmtu", None),
-    "v6_mtu_2000_next_punt": ("tapmtu", None),
 }
+
 
 class Checker:
     def __init__(self):
@@ -986,15 +1279,34 @@ def cmd_check(a):
     stats = json.load(open(os.path.join(d, "stats.json")))
     ports = {p["name"]: p for p in json.load(open(os.path.join(d, "ports.json")))}
     ifindex = json.load(open(os.path.join(d, "ifindex.json")))
+    feed = json.load(open(os.path.join(d, "feed.json")))
     macs = {n: mac_b(p["mac"]) for n, p in ports.items()}
     for n in ALL_PORTS:
         c.check(mac_s(macs[n]) == man["macs"][n],
                 f"{n} MAC {mac_s(macs[n])} is the one the input was made for",
                 [f"manifest: {man['macs'][n]}"])
+    fillers = feed["fillers"]
+    c.check(feed["go"], f"the input followed {fillers} filler frames, once p1's "
+            f"addresses were in place", ["the feeder gave up waiting for them"])
+    c.check(feed["synced"] == [True] * len(man["syncs"]),
+            f"the feeder saw vrd done with the packets too big before each of the "
+            f"{len(man['syncs'])} syncs", [f"synced: {feed['synced']}"])
     pst = {p["name"]: p for p in stats["ports"]}
     tap = tap_read(os.path.join(d, "tap.pcap"))
+    byi = {e["i"]: e for e in entries}
 
-    # ---- what each output port sent: forwarded frames + kernel frames
+    def label(i):
+        return f"#{i} {byi[i]['name']}" if i is not None else "unidentified frame"
+
+    def known(i):
+        if i is None or byi[i]["name"] not in KNOWN_BUGS:
+            return ""
+        return f" <- KNOWN VRD BUG [{KNOWN_BUGS[byi[i]['name']][0]}]"
+
+    def fam(i):
+        return byi[i]["frame"][24:28]       # the ethertype, in hex
+
+    # ---- what each port sent: vrd's frames + the kernel's (from its TAP)
     fwd_seen = {}          # port -> [frame] (kernel frames taken out)
     for port in ALL_PORTS:
         try:
@@ -1017,33 +1329,104 @@ def cmd_check(a):
                 fwd.append(bytes(fr))
         fwd_seen[port] = fwd
         fk = pst[port]["exception"]["from_kernel"]
-        c.check(nk >= fk, f"{port}: {len(out)} frames out = {len(fwd)} forwarded + {nk} "
+        c.check(nk >= fk, f"{port}: {len(out)} frames out = {len(fwd)} from vrd + {nk} "
                 f"sent by the kernel on TAP {port} (vrd counted {fk} from it)",
                 [f"fewer kernel frames ({nk}) in the output than vrd took from the "
                  f"TAP ({fk}): some were lost or changed"])
 
-    # ---- identify forwarded frames: exact bytes first, then the marker
-    exact = {}
+    # ---- ICMP errors vrd sent back out of p1 (packets too big)
+    def icmp_like(fr):
+        if len(fr) < 14 or fr[6:12] != macs[IN_PORT]:
+            return False
+        if fr[12:14] == b"\x08\x00":
+            return len(fr) >= 35 and fr[23] == 1 and fr[34] == 3
+        return fr[12:14] == b"\x86\xdd" and len(fr) >= 55 and fr[20] == 58 and fr[54] == 2
+    icmp_cand = [e for e in entries if e.get("icmp")]
+    errors = [fr for fr in fwd_seen[IN_PORT] if icmp_like(fr)]
+    fwd_seen[IN_PORT] = [fr for fr in fwd_seen[IN_PORT] if not icmp_like(fr)]
+    answered, bad_icmp, stray = {}, [], []
+    for fr in errors:
+        # which packet it answers: the one whose start it quotes
+        q = fr[42:] if fr[12:14] == b"\x08\x00" else fr[62:]
+        match = [e for e in icmp_cand if len(q) >= 40 and
+                 bytes.fromhex(e["frame"])[14:14 + len(q)] == q]
+        if not match:
+            stray.append(f"answers no packet too big: {describe(fr)}")
+            continue
+        e = match[0]
+        if e["i"] in answered:
+            stray.append(f"a second ICMP error for {label(e['i'])}")
+            continue
+        answered[e["i"]] = fr
+        orig = bytes.fromhex(e["frame"])
+        src = P1_ICMP_SRC[4 if orig[12:14] == b"\x08\x00" else 6]
+        probs = icmp_error_problems(fr, orig, macs[IN_PORT], src)
+        if probs:
+            bad_icmp.append(f"for {label(e['i'])}: " + "; ".join(probs))
+    c.check(not stray, f"{IN_PORT}: every ICMP error vrd sent answers its own packet "
+            f"too big ({len(errors)} sent)", stray[:10])
+    c.check(1 <= len(answered) <= len(icmp_cand),
+            f"{IN_PORT}: {len(answered)} ICMP error(s) for the {len(icmp_cand)} packets "
+            f"too big (rate-limited: at least 1, at most one each)",
+            [f"answered: {', '.join(label(i) for i in sorted(answered)) or 'none'}"])
+    sure = [e for e in icmp_cand if e["icmp_sure"]]
+    c.check(all(e["i"] in answered for e in sure),
+            f"{IN_PORT}: answered, the {len(sure)} packets too big with no ICMP error "
+            f"sent in the 100 us before them ({', '.join(e['name'] for e in sure)})",
+            [f"no ICMP error for {label(e['i'])}" for e in sure if e["i"] not in answered])
+    for f_, fname in (("0800", "IPv4"), ("86dd", "IPv6")):
+        c.check(any(fam(i) == f_ for i in answered),
+                f"{IN_PORT}: {fname} packets too big answered too "
+                f"({sum(1 for i in answered if fam(i) == f_)})")
+    c.check(not bad_icmp, f"{IN_PORT}: the {len(answered)} ICMP error(s) are well formed "
+            f"(MACs, addresses from p1's first of the family, TTL 64, type/code, "
+            f"MTU {MTU}, checksums, the quote)", bad_icmp[:10])
+
+    # ---- identify what vrd forwarded: exact bytes first (forwarded
+    # frames, fragments), then a fragment's IP id, then the marker
+    exact, frag_exact, frag_by_key = {}, {}, {}
     for e in entries:
         for port, h in e.get("out", {}).items():
             b = bytes.fromhex(h)
             exact[(port, b[:e["cmp_len"]])] = e["i"]
+        for port, fs in e.get("frags", {}).items():
+            for h in fs:
+                frag_exact[(port, bytes.fromhex(h))] = e["i"]
+            frag_by_key[frag_key(bytes.fromhex(e["frame"]))] = e["i"]
     mark_re = re.compile(rb"golden:(g?\d+):([A-Za-z0-9_]+):")
     by_name = {e["name"]: e["i"] for e in entries}
+    cmp_lens = sorted(set(x["cmp_len"] for x in entries if "cmp_len" in x))
 
     def ident(port, fr):
-        for e_len in set(x["cmp_len"] for x in entries if "cmp_len" in x):
+        for e_len in cmp_lens:
             if (port, fr[:e_len]) in exact:
                 return exact[(port, fr[:e_len])]
+        if (port, fr) in frag_exact:
+            return frag_exact[(port, fr)]
+        if len(fr) >= 34 and fr[12:14] == b"\x08\x00" and frag_key(fr) in frag_by_key:
+            return frag_by_key[frag_key(fr)]
         m = mark_re.search(fr)
         if m and m.group(2).decode() in by_name:
             return by_name[m.group(2).decode()]
         return None
 
+    # A fragmented packet's fragments count as one frame where the first
+    # of them is; they must follow each other (frag_runs keeps them).
     seen_on = {}           # entry index -> [(port, pos)]
-    obs = {}
+    obs, obs_frames, frag_runs = {}, {}, {}
     for port in ALL_PORTS:
-        obs[port] = [ident(port, fr) for fr in fwd_seen[port]]
+        obs[port], obs_frames[port] = [], []
+        prev = None
+        for fr in fwd_seen[port]:
+            i = ident(port, fr)
+            if i is not None and byi[i]["verdict"][0] == "frag" and i == prev:
+                frag_runs[(i, port)][-1].append(fr)
+                continue
+            if i is not None and byi[i]["verdict"][0] == "frag":
+                frag_runs.setdefault((i, port), []).append([fr])
+            prev = i
+            obs[port].append(i)
+            obs_frames[port].append(fr)
         for pos, i in enumerate(obs[port]):
             if i is not None:
                 seen_on.setdefault(i, []).append((port, pos))
@@ -1051,27 +1434,15 @@ def cmd_check(a):
     # ---- per output port: the expected frames, in input order
     ecmp_port = {}
     for e in entries:
-        if e["verdict"][0] == "fwd" and len(e["out"]) > 1:
-            where = [p for p, _ in seen_on.get(e["i"], []) if p in e["out"]]
-            ecmp_port[e["i"]] = where[0] if where else sorted(e["out"])[0]
+        outs = e.get("out") or e.get("frags")
+        if e["verdict"][0] in ("fwd", "frag") and len(outs) > 1:
+            where = [p for p, _ in seen_on.get(e["i"], []) if p in outs]
+            ecmp_port[e["i"]] = where[0] if where else sorted(outs)[0]
     exp_seq = {p: [] for p in ALL_PORTS}
     for e in entries:
-        if e["verdict"][0] != "fwd":
-            continue
-        port = ecmp_port.get(e["i"], next(iter(e["out"])))
-        exp_seq[port].append(e["i"])
-    byi = {e["i"]: e for e in entries}
-
-    def label(i):
-        return f"#{i} {byi[i]['name']}" if i is not None else "unidentified frame"
-
-    def known(i):
-        if i is None or byi[i]["name"] not in KNOWN_BUGS:
-            return ""
-        return f" <- KNOWN VRD BUG [{KNOWN_BUGS[byi[i]['name']][0]}]"
-
-    def fam(i):
-        return byi[i]["frame"][24:28]       # the ethertype, in hex
+        if e["verdict"][0] in ("fwd", "frag"):
+            outs = e.get("out") or e.get("frags")
+            exp_seq[ecmp_port.get(e["i"], next(iter(outs)))].append(e["i"])
 
     bad_bytes = {}
     for port in ALL_PORTS:
@@ -1086,12 +1457,13 @@ def cmd_check(a):
         for pos, i in extra[:15]:
             v = byi[i]["verdict"] if i is not None else "?"
             details.append(f"unexpected: {label(i)} (expected {v[:2]}): "
-                           f"{describe(fwd_seen[port][pos])}" + known(i))
+                           f"{describe(obs_frames[port][pos])}" + known(i))
         for i in dup[:5]:
-            details.append(f"sent {got.count(i)} times: {label(i)}")
+            details.append(f"sent {got.count(i)} times (fragments: not one after "
+                           f"the other): {label(i)}")
         c.check(not missing and not extra and not dup,
-                f"{port}: forwarded frames are exactly the expected {len(want)} "
-                f"(got {len(got)})", details)
+                f"{port}: forwarded (or fragmented) packets are exactly the expected "
+                f"{len(want)} (got {len(got)})", details)
         # Order: the input order, per address family. vrd looks up a
         # burst's IPv4 packets, then its IPv6 packets, so the two families
         # interleave differently; packets of one flow are of one family.
@@ -1100,27 +1472,50 @@ def cmd_check(a):
             w = [i for i in want if i in got and fam(i) == f]
             det = []
             if g != w:
-                k = next(k for k in range(min(len(g), len(w))) if g[k] != w[k])
+                k = next((k for k in range(min(len(g), len(w))) if g[k] != w[k]),
+                         min(len(g), len(w)))
                 det.append(f"first difference at the {k}th {fname} frame: got "
-                           f"{label(g[k])}, expected {label(w[k])}")
-            c.check(g == w, f"{port}: the {len(w)} {fname} frames in input order", det)
+                           f"{label(g[k]) if k < len(g) else 'nothing'}, expected "
+                           f"{label(w[k]) if k < len(w) else 'nothing'}")
+            c.check(g == w, f"{port}: the {len(w)} {fname} packets in input order", det)
         # byte for byte, where the right frame is in the right place
         for pos, i in enumerate(got):
             if i is None or i not in want or i in bad_bytes:
                 continue
             e = byi[i]
+            if e["verdict"][0] == "frag":
+                exp = [bytes.fromhex(h) for h in e["frags"][port]]
+                run = frag_runs[(i, port)][0]
+                diffs = []
+                if len(run) != len(exp):
+                    diffs.append(f"{len(run)} fragment(s), expected {len(exp)}")
+                for k, (fr, x) in enumerate(zip(run, exp)):
+                    if fr != x:
+                        diffs.append(f"fragment {k}: " + "; ".join(field_diff(fr, x, len(x))))
+                if diffs:
+                    bad_bytes[i] = (port, diffs)
+                continue
             exp = bytes.fromhex(e["out"][port])
-            fr = fwd_seen[port][pos]
+            fr = obs_frames[port][pos]
             n = e["cmp_len"]
             if fr[:n] != exp[:n] or len(fr) < n or (len(exp) == n and len(fr) != n):
                 bad_bytes[i] = (port, field_diff(fr, exp, n))
     fwd_entries = [e for e in entries if e["verdict"][0] == "fwd"]
+    frag_entries = [e for e in entries if e["verdict"][0] == "frag"]
+    n_frags = sum(len(next(iter(e["frags"].values()))) for e in frag_entries)
     details = []
     for i, (port, diffs) in sorted(bad_bytes.items())[:20]:
         details.append(f"{label(i)} on {port}: " + "; ".join(diffs))
-    c.check(not bad_bytes, f"forwarded frames byte-exact against the reference "
-            f"({len(fwd_entries) - len(bad_bytes)} of {len(fwd_entries)}; the IP "
-            f"packet only where the input had bytes after it)", details)
+    nbf = sum(1 for i in bad_bytes if byi[i]["verdict"][0] == "fwd")
+    c.check(not nbf, f"forwarded frames byte-exact against the reference "
+            f"({len(fwd_entries) - nbf} of {len(fwd_entries)}; the IP "
+            f"packet only where the input had bytes after it)",
+            [x for i, x in zip(sorted(bad_bytes), details) if byi[i]["verdict"][0] == "fwd"])
+    nbg = len(bad_bytes) - nbf
+    c.check(not nbg, f"fragmented packets: fragments byte-exact against RFC 791 "
+            f"({len(frag_entries) - nbg} of {len(frag_entries)} packets, {n_frags} "
+            f"fragments, in order and one after the other)",
+            [x for i, x in zip(sorted(bad_bytes), details) if byi[i]["verdict"][0] == "frag"])
 
     # IPv4 header checksums valid in everything forwarded, whatever the value
     badck = []
@@ -1130,9 +1525,11 @@ def cmd_check(a):
                 hl = (fr[14] & 15) * 4
                 if len(fr) >= 14 + hl and fold(fr[14:14 + hl]) != 0xFFFF:
                     badck.append(describe(fr))
-    c.check(not badck, "every forwarded IPv4 header has a valid checksum", badck[:10])
+    c.check(not badck, "every forwarded IPv4 header (fragments too) has a valid "
+            "checksum", badck[:10])
 
-    # ---- exception path: every punted frame reached the TAP of p1
+    # ---- exception path: every punted frame reached the TAP of p1, but
+    # those longer than the TAP takes
     incoming = {}
     for ifx, pkttype, src, payload, proto in tap:
         if ifx == ifindex[IN_PORT] and pkttype != 4:
@@ -1140,18 +1537,25 @@ def cmd_check(a):
             incoming[k] = incoming.get(k, 0) + 1
     in_tap = dict(incoming)
     punted = [e for e in entries if e["verdict"][0] == "punt"]
-    lost = []
+    refused = [e for e in punted if e["tap_refused"]]
+    lost, taken = [], []
     for e in punted:
         k = tap_key(bytes.fromhex(e["frame"]))
         if incoming.get(k, 0) > 0:
             incoming[k] -= 1
-        else:
+            if e["tap_refused"]:
+                taken.append(e)
+        elif not e["tap_refused"]:
             lost.append(e)
     c.check(not lost, f"punted frames reached the kernel on TAP {IN_PORT} "
-            f"({len(punted) - len(lost)} of {len(punted)}, unchanged)",
+            f"({len(punted) - len(refused) - len(lost)} of {len(punted) - len(refused)}, "
+            f"unchanged)",
             [f"not seen on the TAP: {label(e['i'])} (punt {e['verdict'][1]}, "
              f"{len(bytes.fromhex(e['frame']))} bytes)" + known(e["i"])
              for e in lost[:20]])
+    c.check(not taken, f"the {len(refused)} punts longer than the TAP takes "
+            f"({TAP_MAX_FRAME} bytes) did not reach it",
+            [f"seen on the TAP: {label(e['i'])}" for e in taken])
 
     # ---- per-case verdicts for the named cases (one line each)
     for e in entries:
@@ -1163,43 +1567,48 @@ def cmd_check(a):
         where = [p for p, _ in seen_on.get(i, [])]
         at_tap = len(fr) >= 14 and in_tap.get(tap_key(fr), 0) > 0
         note = f" [{e['note']}]" if e["note"] else ""
-        if v[0] == "fwd":
-            port = ecmp_port.get(i, next(iter(e["out"])))
+        if v[0] in ("fwd", "frag"):
+            outs = e.get("out") or e.get("frags")
+            port = ecmp_port.get(i, next(iter(outs)))
             good = where == [port] and i not in bad_bytes
-            msg = f"forwarded to {port}, rewritten as expected"
+            msg = f"forwarded to {port}, rewritten as expected" if v[0] == "fwd" else \
+                f"fragmented, {len(outs[port])} fragments to {port} as RFC 791 says"
             why = [f"seen on {where or 'no port'}"] + \
                 (bad_bytes[i][1] if i in bad_bytes else [])
+        elif v[0] == "punt" and e["tap_refused"]:
+            good = not where and not at_tap
+            msg = f"punted ({v[1]}), refused by the TAP (longer than {TAP_MAX_FRAME})"
+            why = [f"forwarded on {where}" if where else "seen on the TAP"]
         elif v[0] == "punt":
             good = not where and at_tap
             msg = f"punted ({v[1]}) to the kernel, not forwarded"
             why = [f"forwarded on {where}" if where else "not seen on the TAP"]
-        elif v[0] == "drop":
+        else:
             good = not where and not at_tap
             msg = f"dropped ({v[1]})"
             why = [f"forwarded on {where}" if where else
                    "seen on the TAP: it was punted"]
-        else:
-            good = not where
-            msg = "not forwarded (" + " or ".join(f"{k} {r}" for k, r in v[1]) + ")"
-            why = [f"{v[2]}; vrd forwarded it on {where}"]
+            if e.get("icmp"):
+                msg += ", ICMP error " + ("sent" if i in answered else
+                                          "held back by the rate limit")
         if e["name"] in KNOWN_BUGS:
             why.append(f"KNOWN VRD BUG [{KNOWN_BUGS[e['name']][0]}]: "
                        f"{BUGS[KNOWN_BUGS[e['name']][0]]}")
         c.case_failed[i] = not c.check(good, f"case {e['name']}: {msg}{note}", why)
 
     # ---- ECMP: both paths used, a flow keeps its path
-    for fam in ("ecmp4", "ecmp6"):
+    for fam_ in ("ecmp4", "ecmp6"):
         flows = {}
         for e in entries:
-            if e["name"].startswith(fam + "_") and e["i"] in ecmp_port:
+            if e["name"].startswith(fam_ + "_") and e["i"] in ecmp_port:
                 flow = e["name"].rsplit("_", 1)[0]
                 seen = [p for p, _ in seen_on.get(e["i"], [])]
                 flows.setdefault(flow, []).append(seen[0] if seen else None)
         paths = {p for ps in flows.values() for p in ps if p}
-        c.check(paths == set(OUT_PORTS), f"{fam}: {len(flows)} flows spread over "
+        c.check(paths == set(OUT_PORTS), f"{fam_}: {len(flows)} flows spread over "
                 f"both next hops ({sorted(paths)})")
         split = {f: ps for f, ps in flows.items() if len(set(ps)) != 1 or None in ps}
-        c.check(not split, f"{fam}: every flow kept its next hop",
+        c.check(not split, f"{fam_}: every flow kept its next hop",
                 [f"{f}: {ps}" for f, ps in list(split.items())[:10]])
 
     # ---- garbage: survived (checked by the shell), good ones came out
@@ -1215,12 +1624,17 @@ def cmd_check(a):
           f"{garb.count('punt')}; all are in the per-reason counts below")
     p1s = pst[IN_PORT]
     tot = stats["totals"]
+    for kind in ("drops", "punts"):
+        names = DROPS if kind == "drops" else PUNTS
+        c.check(sorted(p1s[kind]) == sorted(names) and sorted(tot[kind]) == sorted(names),
+                f"vrd's {kind[:-1]} reasons are the reference's ({len(names)})",
+                [f"vrd: {sorted(p1s[kind])}", f"reference: {sorted(names)}"])
     exp = {("drop", r): 0 for r in DROPS}
     exp.update({("punt", r): 0 for r in PUNTS})
-    flex = [e for e in entries if e["verdict"][0] == "flex"]
     for e in entries:
         if e["verdict"][0] in ("drop", "punt"):
             exp[tuple(e["verdict"][:2])] += 1
+    exp[("drop", "l2_other_host")] += fillers
     # where the frames of known bugs go, by the reference and by vrd
     bug_here = {}
     for e in entries:
@@ -1230,19 +1644,14 @@ def cmd_check(a):
             for where in (ref, actual):
                 if where and len(where) == 2:
                     bug_here.setdefault(where, []).append(f"{e['name']} [{bug}]")
-    c.check(p1s["rx_packets"] == len(entries),
-            f"{IN_PORT} rx_packets = {p1s['rx_packets']}, frames in the pcap = {len(entries)}")
-    flex_allowed = {tuple(x) for e in flex for x in e["verdict"][1]}
+    c.check(p1s["rx_packets"] == len(entries) + fillers,
+            f"{IN_PORT} rx_packets = {p1s['rx_packets']}, frames in the pcap = "
+            f"{len(entries)} + {fillers} fillers")
     to_kd = sum(p["exception"]["to_kernel_dropped"] for p in stats["ports"])
-    extra_total = 0
     for (kind, r), want in exp.items():
         key = kind + "s"
-        got_p, got_t = p1s[key][r], tot[key][r]
+        got_p, got_t = p1s[key].get(r, 0), tot[key].get(r, 0)
         extra = got_p - want
-        flexible = (kind, r) in flex_allowed
-        good = (0 <= extra <= len(flex)) if flexible else extra == 0
-        if flexible and extra > 0:
-            extra_total += extra
         # totals: p2 and p3 receive nothing (checked below); a tx_full on
         # an output port is that port's, one on a TAP is to_kernel_dropped
         want_t = got_p if r != "tx_full" else \
@@ -1251,41 +1660,42 @@ def cmd_check(a):
             if extra else []
         if got_t != want_t:
             details.append(f"totals.{key}.{r} is {got_t}, the ports add up to {want_t}")
-        if flexible:
-            details.append("cases that may land here: " + ", ".join(e["name"] for e in flex))
         if extra and (kind, r) in bug_here:
             details.append("KNOWN VRD BUG cases expected or counted here: "
                            + ", ".join(bug_here[(kind, r)]))
-        c.check(good and got_t == want_t,
+        c.check(extra == 0 and got_t == want_t,
                 f"{key}.{r}: {IN_PORT} {got_p}, totals {got_t}, expected {want}"
-                + (f" (+ up to {len(flex)} of RFC 1812 5.3.4's)" if flexible else ""),
+                + (f" (with {fillers} fillers)" if r == "l2_other_host" else ""),
                 details)
-    c.check(extra_total == len(flex),
-            f"the {len(flex)} frame(s) that must not be forwarded (RFC 1812 5.3.4) "
-            f"were counted as dropped or punted ({extra_total})",
-            [f"{e['name']}: {e['verdict'][2]}" + known(e["i"]) for e in flex])
+    c.check(p1s["fragmented"] == len(frag_entries),
+            f"{IN_PORT} fragmented = {p1s['fragmented']}, expected {len(frag_entries)}")
     for port in OUT_PORTS:
         st = pst[port]
         quiet = st["rx_packets"] == 0 and st["drops_total"] == 0 and \
-            not any(st["punts"].values())
-        c.check(quiet, f"{port}: no rx, drops or punts (it received nothing)",
-                [json.dumps({k: st[k] for k in ("rx_packets", "drops", "punts")})])
-    n_fwd = sum(pst[p]["tx_packets"] - pst[p]["exception"]["from_kernel"] for p in ALL_PORTS)
-    c.check(n_fwd == len(fwd_entries), f"forwarded (tx - from_kernel) = {n_fwd}, "
-            f"expected {len(fwd_entries)}",
-            [f"frames forwarded that must not be: {', '.join(e['name'] for e in flex)}"
-             + "".join(known(e["i"]) for e in flex[:1])] if n_fwd > len(fwd_entries) else [])
+            not any(st["punts"].values()) and st["fragmented"] == 0
+        c.check(quiet, f"{port}: no rx, drops, punts or fragmented (it received nothing)",
+                [json.dumps({k: st[k] for k in ("rx_packets", "drops", "punts",
+                                                "fragmented")})])
+    n_tx = sum(pst[p]["tx_packets"] - pst[p]["exception"]["from_kernel"] for p in ALL_PORTS)
+    want_tx = len(fwd_entries) + n_frags + len(errors)
+    c.check(n_tx == want_tx, f"sent by vrd (tx - from_kernel) = {n_tx}, expected "
+            f"{want_tx}: {len(fwd_entries)} forwarded + {n_frags} fragments + "
+            f"{len(errors)} ICMP errors")
     to_k = sum(p["exception"]["to_kernel"] for p in stats["ports"])
-    c.check(to_k == tot["punts_total"] and to_kd == 0,
-            f"exception path: to_kernel {to_k} = punts {tot['punts_total']}, "
-            f"to_kernel_dropped {to_kd} = 0",
-            ["punted frames the TAP refused" + (
-                f"; KNOWN VRD BUG [tapmtu]: {BUGS['tapmtu']}" if to_kd else "")])
+    c.check(to_k + to_kd == tot["punts_total"] and to_kd == len(refused),
+            f"exception path: to_kernel {to_k} + to_kernel_dropped {to_kd} = punts "
+            f"{tot['punts_total']}, to_kernel_dropped = the {len(refused)} punts "
+            f"longer than the TAP takes",
+            [f"{to_kd - len(refused)} punt(s) the TAP could take were dropped"
+             if to_kd > len(refused) else "fewer punts refused than too long for the TAP"]
+            + [known(e["i"]) for e in refused[:1] if known(e["i"])])
     own_drops = tot["drops_total"] - to_kd
-    c.check(tot["rx_packets"] == n_fwd + own_drops + tot["punts_total"],
-            f"rx {tot['rx_packets']} = forwarded {n_fwd} + dropped {own_drops} + "
-            f"punted {tot['punts_total']} (nothing silent; totals.drops less "
-            f"to_kernel_dropped, which are punts already)")
+    c.check(tot["rx_packets"] == len(fwd_entries) + own_drops + tot["punts_total"]
+            + p1s["fragmented"],
+            f"rx {tot['rx_packets']} = forwarded {len(fwd_entries)} + fragmented "
+            f"{p1s['fragmented']} + dropped {own_drops} + punted {tot['punts_total']} "
+            f"(nothing silent; totals.drops less to_kernel_dropped, which are "
+            f"punts already)")
     bugs_seen = sorted({KNOWN_BUGS[e["name"]][0] for e in entries
                         if e["name"] in KNOWN_BUGS and c.case_failed.get(e["i"])})
     for b in bugs_seen:
@@ -1295,11 +1705,13 @@ def cmd_check(a):
 
 def cmd_tapwait(a):
     """Waits until the TAP capture has at least as many incoming frames on
-    p1's TAP as frames were punted; returns anyway after the timeout (the
-    check then says which are missing)."""
+    p1's TAP as frames were punted (but for those too long for the TAP);
+    returns anyway after the timeout (the check then says which are
+    missing)."""
     man = json.load(open(os.path.join(a.dir, "manifest.json")))
     ifx = json.load(open(os.path.join(a.dir, "ifindex.json")))[IN_PORT]
-    want = sum(1 for e in man["frames"] if e["verdict"][0] == "punt")
+    want = sum(1 for e in man["frames"]
+               if e["verdict"][0] == "punt" and not e["tap_refused"])
     end = time.monotonic() + a.timeout
     n, last, still = 0, -1, 0
     while time.monotonic() < end:
@@ -1324,11 +1736,16 @@ def main():
     s.add_argument("file")
     sub.add_parser("config")
     sub.add_parser("config-readd")
+    sub.add_parser("config-p1")
     s = sub.add_parser("bug")
     s.add_argument("name")
     s = sub.add_parser("gen")
     s.add_argument("--ports", required=True)
     s.add_argument("--dir", required=True)
+    s = sub.add_parser("feed")
+    s.add_argument("--dir", required=True)
+    s.add_argument("--timeout", type=float, default=60)
+    s.add_argument("--vrctl", required=True, help="vrctl command, socket included")
     s = sub.add_parser("tapwait")
     s.add_argument("--dir", required=True)
     s.add_argument("--timeout", type=float, default=10)
@@ -1343,6 +1760,10 @@ def main():
         print(f"KNOWN VRD BUG [{a.name}]: {BUGS[a.name]}")
     elif a.cmd == "config-readd":
         print("\n".join(route_cmd(p, nh) for p, nh in CONFIG_READD))
+    elif a.cmd == "config-p1":
+        print("\n".join(f"addr add {a_} dev {port}" for port, a_ in CONFIG_P1_ADDRS))
+    elif a.cmd == "feed":
+        cmd_feed(a)
     elif a.cmd == "gen":
         cmd_gen(a)
     elif a.cmd == "tapwait":

@@ -7,10 +7,13 @@
 #
 # Order matters: net_pcap reads p1's rx pcap as soon as the port exists
 # and the worker polls it, so the output ports, addresses, neighbours and
-# routes are all in place before p1 is added, last. p1 has no address and
-# no route points at it: nothing in the model depends on p1's own config.
-# p1's MAC, which the input frames are addressed to, is net_pcap's next
-# "02:70:63:61:70:NN" after p2's and p3's; the test checks it was.
+# routes are all in place before p1 is added, last. p1 has addresses too
+# (the source of the ICMP errors vrd sends back for packets too big), and
+# those can only be added once p1 exists: p1 reads a FIFO, which golden.py
+# feeds with filler frames for another host until p1's addresses are in
+# place, and then with the input. p1's MAC, which the input frames are
+# addressed to, is net_pcap's next "02:70:63:61:70:NN" after p2's and
+# p3's; the test checks it was.
 #
 # The kernel behind the TAPs is left alone (it answers punts, sends ND
 # and MLD...) and what it sends leaves through the data ports: a capture
@@ -71,16 +74,16 @@ while read -r line; do
   # shellcheck disable=SC2086  # the command's words
   out=$(vrctl "$S" $line 2>&1) || { fail "vrctl $line: $out"; cfg_ok=0; }
 done < <(golden config)
-[ $cfg_ok = 0 ] || ok "addresses, routes and neighbours configured ($(golden config | wc -l) commands)"
-# The same routes again, now that their gateways have neighbours (and
-# host routes): `via GW` must still find GW's connected network.
+# Neighbours before the routes through them: `via GW` finds GW's port
+# from its host route (origin neigh) as from the connected prefix.
+[ $cfg_ok = 0 ] || ok "addresses, neighbours, then routes via them configured ($(golden config | wc -l) commands)"
+# The same routes again: replacing a route by itself is accepted.
 while read -r line; do
   # shellcheck disable=SC2086
   if out=$(vrctl "$S" $line 2>&1); then
-    ok "$line again, once the gateway has a neighbour"
+    ok "$line again (replaced by itself)"
   else
-    fail "$line again, once the gateway has a neighbour: $out"
-    echo "      $(golden bug gwneigh)"
+    fail "$line again (replaced by itself): $out"
   fi
 done < <(golden config-readd)
 
@@ -88,13 +91,29 @@ read -r NFRAMES NPUNTS P1MAC < <(golden gen --ports "$W/ports_pre.json" --dir "$
 [ -n "${P1MAC:-}" ] || abort "golden.py gen failed"
 log "input: $NFRAMES frames ($NPUNTS to punt), addressed to p1 = $P1MAC"
 
-vrctl "$S" port add p1 devargs "net_pcap_p1,rx_pcap=$W/in.pcap,tx_pcap=$W/out_p1.pcap" \
+mkfifo "$W/in.fifo" || abort "mkfifo"
+golden feed --dir "$W" --timeout 60 --vrctl "$VRCTL -s /run/vrplane/$S.sock" &
+FEED_PID=$!
+LIB_PIDS+=("$FEED_PID")
+vrctl "$S" port add p1 devargs "net_pcap_p1,rx_pcap=$W/in.fifo,tx_pcap=$W/out_p1.pcap" \
   >/dev/null || abort "port add p1"
 vrctl "$S" port show --json >"$W/ports.json"
 mac=$(jq -r '.[] | select(.name == "p1") | .mac' "$W/ports.json")
 [ "$mac" = "$P1MAC" ] || abort "p1's MAC is $mac, the input was addressed to $P1MAC"
 ok "input port p1 added, MAC $mac as predicted"
 ip -n "$NS" -j link show | jq '[.[] | {(.ifname): .ifindex}] | add' >"$W/ifindex.json"
+while read -r line; do
+  # shellcheck disable=SC2086
+  out=$(vrctl "$S" $line 2>&1) || abort "vrctl $line: $out"
+done < <(golden config-p1)
+ok "p1's addresses configured: $(golden config-p1 | awk '{print $3}' | tr '\n' ' ')"
+touch "$W/go"
+for _ in $(seq 300); do kill -0 "$FEED_PID" 2>/dev/null || break; sleep 0.1; done
+! kill -0 "$FEED_PID" 2>/dev/null || abort "feeding p1's FIFO took over 30 s"
+wait "$FEED_PID" || abort "feeding p1's FIFO failed"
+NFILL=$(jq .fillers "$W/feed.json") || abort "no $W/feed.json"
+log "p1 read $NFILL filler frames before the input"
+NFRAMES=$((NFRAMES + NFILL))
 
 # Until vrd has read every frame of the pcap.
 rx=0
@@ -103,7 +122,7 @@ for _ in $(seq 300); do
   [ "${rx:-0}" -ge "$NFRAMES" ] && break
   sleep 0.1
 done
-if [ "${rx:-0}" -ge "$NFRAMES" ]; then ok "vrd read all $NFRAMES input frames"
+if [ "${rx:-0}" -ge "$NFRAMES" ]; then ok "vrd read all $NFRAMES input frames ($NFILL fillers first)"
 else fail "vrd read ${rx:-0} of $NFRAMES input frames in 30 s"; fi
 # Two more worker loops: the last burst's buffered frames are flushed.
 loops() { stat_get "$S" '[.workers[].loops] | add' 2>/dev/null || echo 0; }
