@@ -28,6 +28,10 @@ int cmd_port_id(const char *name, bool dry_run, uint16_t *id,
 const char *cmd_port_name(uint16_t id);
 void cmd_format_ip(int family, const uint8_t *ip, char *buf, size_t len);
 
+struct vrd_port;
+int vrd_addr_set(struct vrd_port *vp, const struct vrd_prefix *a, bool add,
+		 bool to_kernel, struct vr_reply *r);
+
 int cmd_route(int argc, char **argv, struct vr_reply *r, bool dry_run);
 int cmd_addr(int argc, char **argv, struct vr_reply *r, bool dry_run);
 int cmd_neigh(int argc, char **argv, struct vr_reply *r, bool dry_run);

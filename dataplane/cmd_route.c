@@ -506,13 +506,8 @@ port_fp_addrs_update(const struct vrd_port *vp)
 static int
 addr_change(int argc, char **argv, struct vr_reply *r, bool dry_run, bool add)
 {
-	struct vrd_prefix a, net;
-	struct vr_nh_spec spec = { 0 };
-	struct vrd_port *vp;
+	struct vrd_prefix a;
 	uint16_t port;
-	char err[256];
-	unsigned int i;
-	int rc;
 
 	if (argc != 3 || strcmp(argv[1], "dev") != 0)
 		return vr_reply_err(r, EINVAL, "usage: addr %s PREFIX dev PORT",
@@ -522,35 +517,54 @@ addr_change(int argc, char **argv, struct vr_reply *r, bool dry_run, bool add)
 		return -r->err;
 	if (dry_run)
 		return 0;
-	vp = vrd_port_by_id(port);
+	return vrd_addr_set(vrd_port_by_id(port), &a, add, true, r);
+}
+
+/* Adds or removes an address of a port: vrd's routes for it, the
+ * workers' ICMP source, and (to_kernel) the same address on the TAP.
+ * Addresses the kernel reports (kernel_sync.c) come with to_kernel off. */
+int
+vrd_addr_set(struct vrd_port *vp, const struct vrd_prefix *pa, bool add,
+	     bool to_kernel, struct vr_reply *r)
+{
+	struct vrd_prefix a = *pa, net;
+	struct vr_nh_spec spec = { 0 };
+	char err[256], ip[INET6_ADDRSTRLEN];
+	unsigned int i;
+	int rc;
+
+	cmd_format_ip(a.family, a.ip, ip, sizeof(ip));
 	for (i = 0; i < vp->n_addrs; i++)
 		if (vp->addrs[i].family == a.family &&
 		    memcmp(vp->addrs[i].ip, a.ip, VR_IP6_LEN) == 0)
 			break;
 	if (add && i < vp->n_addrs)
-		return vr_reply_err(r, EEXIST, "%s is already on %s", argv[0],
-				    argv[2]);
+		return vr_reply_err(r, EEXIST, "%s/%u is already on %s", ip,
+				    a.depth, vp->name);
 	if (!add && i == vp->n_addrs)
-		return vr_reply_err(r, ENOENT, "%s is not on %s", argv[0], argv[2]);
+		return vr_reply_err(r, ENOENT, "%s/%u is not on %s", ip, a.depth,
+				    vp->name);
 	if (add && vp->n_addrs == VRD_MAX_ADDRS)
 		return vr_reply_err(r, ENOSPC, "%s has %d addresses already",
-				    argv[2], VRD_MAX_ADDRS);
+				    vp->name, VRD_MAX_ADDRS);
 	/* net: the address as a host prefix; a: its connected prefix (the
 	 * FIB clears the host bits). */
 	net = a;
 	net.depth = 8 * (a.family == AF_INET ? 4 : 16);
 	if (!add) {
+		a.depth = vp->addrs[i].depth;
 		vr_fib_route_del(vrd.fib, a.family, a.ip, net.depth);
 		if (a.depth < net.depth)
 			vr_fib_route_del(vrd.fib, a.family, a.ip, a.depth);
 		vp->addrs[i] = vp->addrs[--vp->n_addrs];
 		port_fp_addrs_update(vp);
-		vrd_tap_addr(vp->name, a.family, a.ip, a.depth, false, err,
-			     sizeof(err));
+		if (to_kernel)
+			vrd_tap_addr(vp->name, a.family, a.ip, a.depth, false,
+				     err, sizeof(err));
 		return 0;
 	}
 	spec.family = a.family;
-	spec.port = port;
+	spec.port = vp->port_id;
 	spec.type = VR_NH_LOCAL;
 	rc = route_install(&net, &spec, 1, VR_ORIGIN_LOCAL, r);
 	if (rc < 0)
@@ -567,8 +581,8 @@ addr_change(int argc, char **argv, struct vr_reply *r, bool dry_run, bool add)
 						      .depth = a.depth };
 	memcpy(vp->addrs[vp->n_addrs - 1].ip, a.ip, VR_IP6_LEN);
 	port_fp_addrs_update(vp);
-	if (vrd_tap_addr(vp->name, a.family, a.ip, a.depth, true, err,
-			 sizeof(err)) < 0)
+	if (to_kernel && vrd_tap_addr(vp->name, a.family, a.ip, a.depth, true,
+				      err, sizeof(err)) < 0)
 		snprintf(r->msg, sizeof(r->msg), "address added to vrd, but not "
 			 "to the kernel's %s: %s", vp->name, err);
 	return 0;
@@ -678,6 +692,8 @@ done:
 		if (rc < 0)
 			return vr_reply_err(r, -rc, "neigh add %s: %s", argv[1],
 					    strerror(-rc));
+		/* The kernel behind the TAP learns it too, as permanent. */
+		vrd_tap_neigh(argv[5], family, ip, &mac);
 		return 0;
 	}
 	if (argc == 4 && strcmp(argv[0], "del") == 0 &&
@@ -687,6 +703,7 @@ done:
 			return -r->err;
 		if (dry_run)
 			return 0;
+		vrd_tap_neigh(argv[3], family, ip, NULL);
 		rc = vr_fib_neigh_del(vrd.fib, family, ip, port);
 		if (rc < 0)
 			return vr_reply_err(r, -rc, "neigh del %s dev %s: %s",

@@ -319,6 +319,11 @@ main(int argc, char **argv)
 		rc = 1;
 		goto stop;
 	}
+	if ((rc = vrd_kernel_sync_start()) < 0)
+		fprintf(stderr, "vrd: cannot follow the kernel's addresses and "
+			"neighbours (rtnetlink): %s\n", strerror(-rc));
+	else
+		vrd_kernel_sync_port();   /* what the config's ports have */
 	if (fpm_spec != NULL && (rc = vrd_fpm_start(fpm_spec)) < 0)
 		fprintf(stderr, "vrd: FPM server on %s: %s (continuing without: "
 			"routes only from vrctl)\n", fpm_spec, strerror(-rc));
@@ -336,6 +341,7 @@ stop:
 	vrd.stop = true;
 	rte_eal_mp_wait_lcore();
 	vrd_fpm_stop();
+	vrd_kernel_sync_stop();
 	vr_api_server_close(vrd.api);
 	vr_evloop_destroy(vrd.loop);
 	vrd_ports_close();

@@ -211,6 +211,7 @@ vrd_port_add(const char *name, const char *devargs, struct vr_reply *r)
 	if (rc < 0)
 		return vr_reply_err(r, -rc, "port %s: cannot publish to workers",
 				    name);
+	vrd_kernel_sync_port();
 	snprintf(r->msg, sizeof(r->msg), "port %s added: dpdk port %u, %s, "
 		 "mac %s, mtu %u", name, id, info.driver_name, macs, mtu);
 	return 0;

@@ -8,40 +8,58 @@
 #include <unistd.h>
 #include <net/if.h>
 #include <linux/if_addr.h>
+#include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 
 #include <libmnl/libmnl.h>
 
 #include "vrd.h"
 
+/* Sends one request and waits for its ack; returns 0 or -errno. */
+static int
+nl_request(struct nlmsghdr *nlh)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE);
+	int rc;
+
+	if (nl == NULL)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		rc = -errno;
+		mnl_socket_close(nl);
+		return rc;
+	}
+	nlh->nlmsg_seq = (unsigned int)time(NULL);
+	rc = (int)mnl_socket_sendto(nl, nlh, nlh->nlmsg_len);
+	if (rc >= 0)
+		rc = (int)mnl_socket_recvfrom(nl, buf, sizeof(buf));
+	if (rc >= 0)
+		rc = mnl_cb_run(buf, (size_t)rc, nlh->nlmsg_seq,
+				mnl_socket_get_portid(nl), NULL, NULL);
+	rc = rc < 0 ? -errno : 0;
+	mnl_socket_close(nl);
+	return rc;
+}
+
 int
 vrd_tap_addr(const char *ifname, int family, const uint8_t *ip, uint8_t depth,
 	     bool add, char *err, size_t errlen)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct mnl_socket *nl;
+	char buf[512];
 	struct nlmsghdr *nlh;
 	struct ifaddrmsg *ifa;
-	unsigned int idx = if_nametoindex(ifname), seq = (unsigned int)time(NULL);
+	unsigned int idx = if_nametoindex(ifname);
 	int rc, len = family == AF_INET ? 4 : 16;
 
 	if (idx == 0) {
 		snprintf(err, errlen, "no interface %s in vrd's namespace", ifname);
 		return -ENODEV;
 	}
-	nl = mnl_socket_open(NETLINK_ROUTE);
-	if (nl == NULL || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "rtnetlink: %s", strerror(errno));
-		if (nl)
-			mnl_socket_close(nl);
-		return rc;
-	}
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = add ? RTM_NEWADDR : RTM_DELADDR;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK |
 			   (add ? NLM_F_CREATE | NLM_F_REPLACE : 0);
-	nlh->nlmsg_seq = seq;
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = family;
 	ifa->ifa_prefixlen = depth;
@@ -52,26 +70,38 @@ vrd_tap_addr(const char *ifname, int family, const uint8_t *ip, uint8_t depth,
 	/* The data path owns duplicate detection: vrd already holds it. */
 	if (family == AF_INET6)
 		mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
-	rc = (int)mnl_socket_sendto(nl, nlh, nlh->nlmsg_len);
-	if (rc >= 0) {
-		rc = (int)mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (rc >= 0)
-			rc = mnl_cb_run(buf, (size_t)rc, seq,
-					mnl_socket_get_portid(nl), NULL, NULL);
-	}
-	if (rc < 0) {
-		rc = -errno;
-		if (!(add && rc == -EEXIST) && !(!add && rc == -EADDRNOTAVAIL))
-			snprintf(err, errlen, "%s address on %s: %s",
-				 add ? "adding" : "removing", ifname,
-				 strerror(errno));
-		else
-			rc = 0;
-	} else {
+	rc = nl_request(nlh);
+	if ((add && rc == -EEXIST) || (!add && rc == -EADDRNOTAVAIL))
 		rc = 0;
-	}
-	mnl_socket_close(nl);
+	if (rc < 0)
+		snprintf(err, errlen, "%s address on %s: %s",
+			 add ? "adding" : "removing", ifname, strerror(-rc));
 	return rc;
+}
+
+int
+vrd_tap_neigh(const char *ifname, int family, const uint8_t *ip,
+	      const struct rte_ether_addr *mac)
+{
+	char buf[512];
+	struct nlmsghdr *nlh;
+	struct ndmsg *nd;
+	unsigned int idx = if_nametoindex(ifname);
+
+	if (idx == 0)
+		return -ENODEV;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = mac ? RTM_NEWNEIGH : RTM_DELNEIGH;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK |
+			   (mac ? NLM_F_CREATE | NLM_F_REPLACE : 0);
+	nd = mnl_nlmsg_put_extra_header(nlh, sizeof(*nd));
+	nd->ndm_family = family;
+	nd->ndm_ifindex = (int)idx;
+	nd->ndm_state = NUD_PERMANENT;
+	mnl_attr_put(nlh, NDA_DST, family == AF_INET ? 4 : 16, ip);
+	if (mac)
+		mnl_attr_put(nlh, NDA_LLADDR, RTE_ETHER_ADDR_LEN, mac);
+	return nl_request(nlh);
 }
 
 static int

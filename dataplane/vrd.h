@@ -210,5 +210,13 @@ void vrd_telemetry_register(void);
 int vrd_tap_addr(const char *ifname, int family, const uint8_t *ip,
 		 uint8_t depth, bool add, char *err, size_t errlen);
 int vrd_tap_sysctls(const char *ifname);
+/* Sets (mac) or removes (NULL) a permanent neighbour on a TAP. */
+int vrd_tap_neigh(const char *ifname, int family, const uint8_t *ip,
+		  const struct rte_ether_addr *mac);
+
+/* kernel_sync.c: addresses and neighbours the kernel has on the TAPs */
+int vrd_kernel_sync_start(void);
+void vrd_kernel_sync_port(void);
+void vrd_kernel_sync_stop(void);
 
 #endif

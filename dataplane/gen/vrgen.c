@@ -570,6 +570,23 @@ sleep_ms(unsigned int ms)
 	nanosleep(&ts, NULL);
 }
 
+/* The go file's first word, as a MAC. False while the file is being
+ * written (empty, or a partial word). */
+static bool
+go_mac_read(const char *path, struct rte_ether_addr *mac)
+{
+	char word[64] = "";
+	FILE *f = fopen(path, "r");
+	bool ok;
+
+	if (f == NULL)
+		return false;
+	ok = fscanf(f, "%63s", word) == 1 &&
+	     rte_ether_unformat_addr(word, mac) == 0;
+	fclose(f);
+	return ok;
+}
+
 /* Links up and, with a go file, the go: sleeps (does not spin) so that a
  * router sharing the core can set itself up. */
 static int
@@ -577,9 +594,10 @@ wait_ready(const struct opts *o, const struct port *tx, const struct port *rx,
 	   struct rte_ether_addr *dst_mac)
 {
 	uint64_t hz = rte_get_timer_hz();
-	uint64_t t0 = rte_get_timer_cycles(), dl = t0 + (uint64_t)(o->wait_s * hz);
+	uint64_t dl = rte_get_timer_cycles() + (uint64_t)(o->wait_s * hz);
 	bool links = false, go = o->go_file == NULL;
 
+	*dst_mac = o->dst_mac;
 	while (!stop) {
 		if (!links && link_up(tx->id) && link_up(rx->id)) {
 			links = true;
@@ -587,35 +605,19 @@ wait_ready(const struct opts *o, const struct port *tx, const struct port *rx,
 			fflush(stdout);
 		}
 		if (!go && access(o->go_file, F_OK) == 0)
-			go = true;
+			go = o->have_dst_mac || go_mac_read(o->go_file, dst_mac);
 		if (links && go)
-			break;
+			return 0;
 		if (rte_get_timer_cycles() > dl) {
 			fprintf(stderr, "vrgen: not ready after %.0f s: %s\n",
-				o->wait_s, !links ? "links down" : "no go file");
+				o->wait_s, !links ? "links down" :
+				access(o->go_file, F_OK) != 0 ? "no go file" :
+				"no MAC in the go file");
 			return -1;
 		}
 		sleep_ms(10);
 	}
-	if (stop)
-		return -1;
-	if (!o->have_dst_mac) {
-		char word[64] = "";
-		FILE *f = fopen(o->go_file, "r");
-
-		if (f == NULL || fscanf(f, "%63s", word) != 1 ||
-		    rte_ether_unformat_addr(word, dst_mac) < 0) {
-			fprintf(stderr, "vrgen: %s: expected a MAC as its first "
-				"word, got '%s'\n", o->go_file, word);
-			if (f != NULL)
-				fclose(f);
-			return -1;
-		}
-		fclose(f);
-	} else {
-		*dst_mac = o->dst_mac;
-	}
-	return 0;
+	return -1;
 }
 
 /* ---------- the loop ---------- */

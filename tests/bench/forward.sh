@@ -4,37 +4,47 @@
 # virtio-user ports. vrgen (dataplane/gen) sends on one vhost-user port and
 # receives on another; vrd forwards between them:
 #
-#   vrgen tx (net_vhost0) --> p1 vrd p2 --> vrgen rx (net_vhost1)
-#        vhost-user server    virtio-user   vhost-user server
+#   vrgen tx (net_vhost0) --> p1  vrd  p2 --> vrgen rx (net_vhost1)
+#     vhost-user server    virtio-user ports     vhost-user server
 #
-# On two cores: vrgen on CPU 0 (with vrd's control thread, mostly asleep),
+# On two CPUs: vrgen on CPU 0 (with vrd's control thread, mostly asleep),
 # vrd's worker alone on CPU 1, busy polling.
 #
-#   tests/bench/forward.sh [--quick] [--duration S] [--warmup S]
+#   tests/bench/forward.sh [--quick] [--duration S] [--rounds N] [--warmup S]
 #       [--routes N | --table FILE] [--flows N] [--frame-size B] [--rate PPS]
 #       [--keep-logs]
-#   --quick        3 s measured instead of 10
+#   --quick        3 s measured (3 rounds of 1 s) instead of 10 (5 of 2 s)
+#   --duration S   seconds measured, split into --rounds rounds
+#   --rounds N     vrd's counters are cleared and read N times; the figures
+#                  are the medians of the rounds that nothing disturbed
+#   --warmup S     seconds of traffic before the first round (default 2)
 #   --routes N     a random sample of N prefixes of the full table instead
 #                  of all of it (to see what the table's size costs)
 #   --table FILE   another route file (IPv4 prefixes, plain or gzip)
 #   --flows N      distinct destinations vrgen cycles through (default 4096)
-#   --rate PPS     offered load (default 0: as fast as vrgen can)
+#   --frame-size B Ethernet frame size with FCS (default 64)
+#   --rate PPS     offered load (default 0: as fast as vrd takes it)
 #   --keep-logs    keep vrgen's and vrd's logs in /tmp
 # Environment: VR_SHARED, VR_BUILD (see tests/lib.sh); VR_PERF_OUT: a file
 # to write the result section (markdown) to, for docs/performance.md.
 #
+# A round is "disturbed" when vrd's worker got less than 98% of CPU 1 or
+# vrgen less than 90% of CPU 0 (schedstat): something else ran there.
+#
 # The last line of the output is one JSON object: mpps (packets vrd sent
 # out of p2 per second), cycles_per_pkt (the worker's TSC cycles in polls
-# that returned packets, divided by those packets), drops, vrgen's rates.
+# that returned packets, divided by those packets; the receive call itself
+# is not in them, see dataplane/worker.c), drops, vrgen's rates.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-DURATION=10 WARMUP=2 ROUTES=0 FLOWS=4096 FRAME=64 RATE=0 KEEP=0
+DURATION=10 ROUNDS= WARMUP=2 ROUTES=0 FLOWS=4096 FRAME=64 RATE=0 KEEP=0
 TABLE=$SHARED/data/fullview-2024-v4.txt.gz
 CMDLINE="tests/bench/forward.sh${*:+ $*}"
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) DURATION=3;;
     --duration) DURATION=$2; shift;;
+    --rounds) ROUNDS=$2; shift;;
     --warmup) WARMUP=$2; shift;;
     --routes) ROUTES=$2; shift;;
     --table) TABLE=$2; shift;;
@@ -47,6 +57,10 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
+if [ -z "$ROUNDS" ]; then
+  ROUNDS=$(echo "$DURATION" | awk '{ r = int($1 / 2); print r < 3 ? 3 : r }')
+fi
+ROUND_S=$(echo "$DURATION $ROUNDS" | awk '{ printf "%.3f", $1 / $2 }')
 [ "$(id -u)" -eq 0 ] || { echo "forward.sh: run as root"; exit 2; }
 [ -f "$TABLE" ] || skip "no route table $TABLE (set VR_SHARED)"
 [ "$(nproc --all)" -ge 2 ] || skip "needs 2 CPUs"
@@ -79,7 +93,7 @@ SOCK_A=/tmp/$T-a.sock SOCK_B=/tmp/$T-b.sock GO=/tmp/$T.go
 GEN_LOG=/tmp/$T.vrgen.log VRD_LOG=/tmp/$S.vrd.log ROUTES_FILE=
 bench_cleanup() {
   lib_cleanup
-  rm -f "$SOCK_A" "$SOCK_B" "$GO" ${ROUTES_FILE:+"$ROUTES_FILE"}
+  rm -f "$SOCK_A" "$SOCK_B" "$GO" "$GO.tmp" ${ROUTES_FILE:+"$ROUTES_FILE"}
   [ "$KEEP" = 1 ] || rm -f "$GEN_LOG" "$VRD_LOG"
   # --in-memory leaves no files; check that none of ours are there.
   if ls /dev/hugepages 2>/dev/null | grep -q "^$T"; then
@@ -87,8 +101,12 @@ bench_cleanup() {
   fi
 }
 trap bench_cleanup EXIT
-die() { echo "forward.sh: $*"; [ -f "$GEN_LOG" ] && { echo "--- vrgen log:"; tail -20 "$GEN_LOG"; };
-        [ -f "$VRD_LOG" ] && { echo "--- vrd log:"; tail -20 "$VRD_LOG"; }; exit 1; }
+die() {
+  echo "forward.sh: $*"
+  [ -f "$GEN_LOG" ] && { echo "--- vrgen log:"; tail -20 "$GEN_LOG"; }
+  [ -f "$VRD_LOG" ] && { echo "--- vrd log:"; tail -20 "$VRD_LOG"; }
+  exit 1
+}
 now() { date +%s.%N; }
 
 if [ "$ROUTES" -gt 0 ]; then
@@ -102,12 +120,13 @@ else
 fi
 
 # 1. vrgen: vhost-user servers; it prints its MACs, then waits for both
-#    links and for the go file (which carries vrd p1's MAC).
+#    links and for the go file (which carries vrd p1's MAC). It sends until
+#    told to stop.
 rm -f "$SOCK_A" "$SOCK_B" "$GO"
 GEN_CMD=("$VRGEN" --tx "net_vhost0,iface=$SOCK_A,queues=1"
   --rx "net_vhost1,iface=$SOCK_B,queues=1" --routes "$ROUTE_SRC"
   --go-file "$GO" --flows "$FLOWS" --frame-size "$FRAME" --rate "$RATE"
-  --warmup "$WARMUP" --duration "$(echo "$DURATION + 0.5" | bc)" --wait 300
+  --warmup "$WARMUP" --duration 0 --wait 300 --quiet
   -- -l 0 --file-prefix "$T-gen" --in-memory --single-file-segments -m 512
   --no-pci --no-telemetry --log-level '*:warning')
 taskset -c 0 "${GEN_CMD[@]}" >"$GEN_LOG" 2>&1 &
@@ -125,9 +144,11 @@ RX_MAC=$(awk '/^vrgen: port rx/ {print $NF}' "$GEN_LOG")
 ns_add "$R"
 ip netns exec "$R" sysctl -qw net.ipv4.ip_forward=0
 VRD_ARGS=(--busy-poll -- --lcores=0@0,1@1 -m 1024 --no-pci)
+DEV1="net_virtio_user0,path=$SOCK_A,queue_size=1024"
+DEV2="net_virtio_user1,path=$SOCK_B,queue_size=1024"
 vrd_start "$R" "$S" "${VRD_ARGS[@]}" || die "vrd did not start"
-vrctl "$S" port add p1 devargs "net_virtio_user0,path=$SOCK_A,queue_size=1024" >/dev/null || die "port add p1"
-vrctl "$S" port add p2 devargs "net_virtio_user1,path=$SOCK_B,queue_size=1024" >/dev/null || die "port add p2"
+vrctl "$S" port add p1 devargs "$DEV1" >/dev/null || die "port add p1"
+vrctl "$S" port add p2 devargs "$DEV2" >/dev/null || die "port add p2"
 vrctl "$S" addr add 10.0.1.1/24 dev p1 || die "addr p1"
 vrctl "$S" addr add 10.0.2.1/24 dev p2 || die "addr p2"
 vrctl "$S" neigh add 10.0.2.2 lladdr "$RX_MAC" dev p2 || die "neigh"
@@ -137,83 +158,120 @@ P1_MAC=$(vrctl "$S" port show --json | jq -r '.[] | select(.name=="p1") | .mac')
 links=$(vrctl "$S" port show --json | jq -r '[.[].link] | join(",")')
 [ "$links" = "up,up" ] || die "vrd's links: $links"
 nroutes=$(vrctl "$S" route show --json | jq length)
-look=$(awk '/flows to random/ {print}' "$GEN_LOG")
+WORKER_TID=
+for t in /proc/$VRD_PID/task/*; do
+  [ "$(cat "$t/comm" 2>/dev/null)" = rte-worker-1 ] && WORKER_TID=${t##*/}
+done
+[ -n "$WORKER_TID" ] || echo "forward.sh: vrd's worker thread not found: CPU shares unknown"
 
-# 3. Go. Warm up, clear vrd's counters, measure, read them.
-echo "$P1_MAC" >"$GO"
+# 3. Go (the file appears whole: vrgen reads the MAC from it). Warm up,
+#    then rounds: clear vrd's counters, wait, read them.
+echo "$P1_MAC" >"$GO.tmp" && mv "$GO.tmp" "$GO"
 for _ in $(seq 100); do
   grep -q "^vrgen: sending" "$GEN_LOG" && break
   kill -0 "$GEN_PID" 2>/dev/null || die "vrgen exited before sending"
   sleep 0.1
 done
-echo "forward.sh: $TABLE_DESC ($nroutes routes in vrd), $FLOWS flows, $FRAME-byte frames, warm-up $WARMUP s, measuring $DURATION s"
-# The machine may be shared: how much of its CPU each busy-polling thread
-# actually got (schedstat: ns on the CPU, ns waiting for it) tells whether
-# something else disturbed the figures.
-WORKER_TID=
-for t in /proc/$VRD_PID/task/*; do
-  [ "$(cat "$t/comm" 2>/dev/null)" = rte-worker-1 ] && WORKER_TID=${t##*/}
-done
-sched() { # TID -> "run_ns wait_ns", or "0 0"
-  cat /proc/"$1"/schedstat 2>/dev/null | awk '{print $1, $2}' || echo "0 0"
-}
-sleep "$WARMUP"
-g0=$(sched "$GEN_PID"); w0=$(sched "${WORKER_TID:-0}")
-t0=$(now); vrctl "$S" stats clear; t1=$(now)
-sleep "$DURATION"
-t2=$(now); stats=$(vrctl "$S" stats --json); t3=$(now)
-g1=$(sched "$GEN_PID"); w1=$(sched "${WORKER_TID:-0}")
-share() { # "run wait" before, after, seconds -> share of one CPU it ran
-  echo "$1 $2 $3" | awk '{ printf "%.3f", ($3 - $1) / ($5 * 1e9) }'
-}
-kill -0 "$GEN_PID" 2>/dev/null || die "vrgen stopped before the end of the measurement"
-wait "$GEN_PID"; gen_rc=$?
-[ $gen_rc -eq 0 ] || die "vrgen failed (exit $gen_rc)"
-gen_json=$(tail -n 1 "$GEN_LOG")
-echo "$gen_json" | jq -e .tx >/dev/null 2>&1 || die "no JSON from vrgen"
-grep -v '^{' "$GEN_LOG" | grep -v "^vrgen: .* s.*Mpps, rx" | sed 's/^/  /'
+grep -q "^vrgen: sending" "$GEN_LOG" || die "vrgen does not send"
+echo "forward.sh: $TABLE_DESC ($nroutes routes in vrd), $FLOWS flows, $FRAME-byte frames, warm-up $WARMUP s, $ROUNDS rounds of $ROUND_S s"
 
-# 4. Figures.
-secs=$(echo "($t2 + $t3) / 2 - ($t0 + $t1) / 2" | bc -l)
-gen_share=$(share "$g0" "$g1" "$secs")
-worker_share=$(share "$w0" "$w1" "$secs")
-result=$(jq -c -n --argjson s "$stats" --argjson g "$gen_json" --arg secs "$secs" \
-  --argjson gshare "$gen_share" --argjson wshare "$worker_share" \
-  --arg table "$TABLE_DESC" --argjson routes "$nroutes" --argjson flows "$FLOWS" \
-  --argjson frame "$FRAME" '
+# The machine may be shared: how much of its CPU each busy-polling thread
+# actually got (schedstat: ns on the CPU) tells whether something else
+# disturbed a round.
+sched_ns() { awk '{print $1}' /proc/"$1"/schedstat 2>/dev/null || echo 0; }
+ROUND_FILTER=$(cat <<'EOF'
   ($secs | tonumber) as $t |
   ($s.ports[] | select(.name=="p1")) as $p1 |
   ($s.ports[] | select(.name=="p2")) as $p2 |
   ([$s.workers[].busy_cycles] | add) as $cyc |
   ([$s.workers[].busy_packets] | add) as $pk |
   ([$s.workers[].busy_polls] | add) as $polls |
-  {mpps: (($p2.tx_packets / $t / 1e6 * 1000 | round) / 1000),
-   cycles_per_pkt: (if $pk > 0 then ($cyc / $pk * 10 | round) / 10 else null end),
-   seconds: (($t * 1000 | round) / 1000),
-   forwarded: $p2.tx_packets, received: $p1.rx_packets,
-   drops: $s.totals.drops_total,
-   drops_by_reason: ($s.totals.drops | with_entries(select(.value > 0))),
-   punts: $s.totals.punts_total,
-   pkts_per_busy_poll: (if $polls > 0 then ($pk / $polls * 10 | round) / 10 else null end),
-   worker_busy: ((($cyc / ($s.totals.tsc_hz * $t)) * 1000 | round) / 1000),
+  (($wns | tonumber) / ($t * 1e9)) as $wshare |
+  (($gns | tonumber) / ($t * 1e9)) as $gshare |
+  {seconds: $t, forwarded: $p2.tx_packets, received: $p1.rx_packets,
+   mpps: ($p2.tx_packets / $t / 1e6),
+   cycles_per_pkt: (if $pk > 0 then $cyc / $pk else null end),
+   busy_cycles: $cyc, busy_packets: $pk, busy_polls: $polls,
+   worker_busy: ($cyc / ($s.totals.tsc_hz * $t)),
+   drops: $s.totals.drops, punts: $s.totals.punts_total,
    tsc_hz: $s.totals.tsc_hz,
+   worker_cpu_share: $wshare, vrgen_cpu_share: $gshare,
+   disturbed: ($wshare < 0.98 or $gshare < 0.90)}
+EOF
+)
+sleep "$WARMUP"
+rounds=()
+for r in $(seq "$ROUNDS"); do
+  kill -0 "$GEN_PID" 2>/dev/null || die "vrgen stopped during the measurement"
+  g0=$(sched_ns "$GEN_PID"); w0=$(sched_ns "${WORKER_TID:-0}")
+  t0=$(now); vrctl "$S" stats clear; t1=$(now)
+  sleep "$ROUND_S"
+  t2=$(now); stats=$(vrctl "$S" stats --json); t3=$(now)
+  g1=$(sched_ns "$GEN_PID"); w1=$(sched_ns "${WORKER_TID:-0}")
+  # The counters were cleared and read somewhere inside each vrctl call.
+  secs=$(echo "($t2 + $t3) / 2 - ($t0 + $t1) / 2" | bc -l)
+  one=$(jq -c -n --argjson s "$stats" --arg secs "$secs" --arg wns $((w1 - w0)) \
+    --arg gns $((g1 - g0)) "$ROUND_FILTER") || die "bad stats: $stats"
+  rounds+=("$one")
+  echo "$one" | jq -r --arg r "$r" '"forward.sh: round \($r): \(.mpps * 1000 | round / 1000) Mpps, \(.cycles_per_pkt // 0 | . * 10 | round / 10) cycles/pkt, \(.busy_packets / ([.busy_polls, 1] | max) * 10 | round / 10) pkts/poll, drops \(.drops | add), CPU shares: worker \(.worker_cpu_share * 100 | round) %, vrgen \(.vrgen_cpu_share * 100 | round) %\(if .disturbed then " DISTURBED" else "" end)"'
+done
+
+# 4. Stop vrgen (SIGTERM: it prints its counts and closes its ports).
+kill -TERM "$GEN_PID" 2>/dev/null
+for _ in $(seq 100); do kill -0 "$GEN_PID" 2>/dev/null || break; sleep 0.1; done
+wait "$GEN_PID"; gen_rc=$?
+[ $gen_rc -eq 0 ] || die "vrgen failed (exit $gen_rc)"
+gen_json=$(tail -n 1 "$GEN_LOG")
+echo "$gen_json" | jq -e .tx >/dev/null 2>&1 || die "no JSON from vrgen"
+grep -v '^{' "$GEN_LOG" | grep -v "^EAL: No free .* kB hugepages" | sed 's/^/  /'
+
+# 5. Figures: medians over the undisturbed rounds (over all of them, with
+#    a warning, when every round was disturbed); totals over all rounds.
+result=$(printf '%s\n' "${rounds[@]}" | jq -c -s --argjson g "$gen_json" \
+  --arg table "$TABLE_DESC" --argjson routes "$nroutes" --argjson flows "$FLOWS" \
+  --argjson frame "$FRAME" --argjson rate "$RATE" '
+  def median: sort | if length == 0 then null
+    elif length % 2 == 1 then .[length / 2 | floor]
+    else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+  def r(n): if . == null then null else (. * pow(10; n) | round) / pow(10; n) end;
+  . as $all |
+  ([.[] | select(.disturbed | not)]) as $calm |
+  (if ($calm | length) > 0 then $calm else $all end) as $use |
+  ([$all[].drops | to_entries[]] | group_by(.key)
+     | map({key: .[0].key, value: (map(.value) | add)})
+     | map(select(.value > 0)) | from_entries) as $drops |
+  {mpps: ([$use[].mpps] | median | r(3)),
+   cycles_per_pkt: ([$use[] | .cycles_per_pkt | select(. != null)] | median | r(1)),
+   cycles_per_pkt_min: ([$use[] | .cycles_per_pkt | select(. != null)] | min | r(1)),
+   cycles_per_pkt_max: ([$use[] | .cycles_per_pkt | select(. != null)] | max | r(1)),
+   mpps_min: ([$use[].mpps] | min | r(3)), mpps_max: ([$use[].mpps] | max | r(3)),
+   rounds: ($all | length), disturbed_rounds: ([$all[] | select(.disturbed)] | length),
+   seconds: ([$all[].seconds] | add | r(3)),
+   forwarded: ([$all[].forwarded] | add), received: ([$all[].received] | add),
+   drops: ($drops | [.[]] | add // 0), drops_by_reason: $drops,
+   punts: ([$all[].punts] | add),
+   pkts_per_busy_poll: (([$use[].busy_packets] | add) / ([([$use[].busy_polls] | add), 1] | max) | r(1)),
+   worker_busy: ([$use[].worker_busy] | median | r(3)),
+   worker_cpu_share: ([$all[].worker_cpu_share] | min | r(3)),
+   vrgen_cpu_share: ([$all[].vrgen_cpu_share] | min | r(3)),
+   tsc_hz: $all[0].tsc_hz,
    vrgen_tx_mpps: $g.tx_mpps, vrgen_rx_mpps: $g.rx_mpps,
    vrgen_tx: $g.tx, vrgen_rx: $g.rx, vrgen_tx_retries: $g.tx_retries,
-   vrgen_cpu_share: $gshare, worker_cpu_share: $wshare,
-   table: $table, routes: $routes, flows: $flows, frame_size: $frame}')
-[ -n "$result" ] || die "cannot compute the result from: $stats"
+   table: $table, routes: $routes, flows: $flows, frame_size: $frame,
+   offered_pps: $rate}') || die "cannot compute the result"
 
 echo "$result" | jq -r '
-  "forward.sh: vrd forwarded \(.forwarded) packets in \(.seconds) s: \(.mpps) Mpps",
-  "forward.sh: worker: \(.cycles_per_pkt) busy cycles/packet (TSC \(.tsc_hz / 1e9 * 1000 | round / 1000) GHz), \(.pkts_per_busy_poll) packets per busy poll, busy \(.worker_busy * 100 | round) % of the time",
+  "forward.sh: vrd forwarded \(.forwarded) packets in \(.seconds) s (\(.rounds) rounds, \(.disturbed_rounds) disturbed)",
+  "forward.sh: rate \(.mpps) Mpps (median; \(.mpps_min) to \(.mpps_max))",
+  "forward.sh: worker: \(.cycles_per_pkt) busy cycles/packet (median; \(.cycles_per_pkt_min) to \(.cycles_per_pkt_max)), TSC \(.tsc_hz / 1e7 | round / 100) GHz, \(.pkts_per_busy_poll) packets per busy poll, busy \(.worker_busy * 100 | round) % of the time",
   "forward.sh: drops \(.drops)\(if .drops > 0 then " (" + (.drops_by_reason | to_entries | map("\(.key) \(.value)") | join(", ")) + ")" else "" end), punts \(.punts)",
   "forward.sh: vrgen: tx \(.vrgen_tx_mpps) Mpps, rx \(.vrgen_rx_mpps) Mpps, tx ring full \(.vrgen_tx_retries) times",
-  "forward.sh: CPU time received: vrd worker \(.worker_cpu_share * 100 | round) % of CPU 1, vrgen \(.vrgen_cpu_share * 100 | round) % of CPU 0"'
-if [ "$(echo "$worker_share < 0.98 || $gen_share < 0.90" | bc -l)" = 1 ]; then
-  echo "forward.sh: WARNING: other processes took CPU time from vrd's worker or vrgen; the figures are disturbed (see top)"
+  "forward.sh: least CPU time received in a round: vrd worker \(.worker_cpu_share * 100 | round) % of CPU 1, vrgen \(.vrgen_cpu_share * 100 | round) % of CPU 0"'
+if [ "$(echo "$result" | jq '.disturbed_rounds == .rounds')" = true ]; then
+  echo "forward.sh: WARNING: other processes took CPU time from vrd's worker or vrgen in every round: the figures are disturbed (see top)"
 fi
-cpp=$(echo "$result" | jq -r .cycles_per_pkt)
-if [ "$(echo "$cpp <= 120" | bc -l)" = 1 ]; then
+cpp=$(echo "$result" | jq -r '.cycles_per_pkt // "none"')
+if [ "$cpp" != none ] && [ "$(echo "$cpp <= 120" | bc -l)" = 1 ]; then
   echo "forward.sh: $cpp cycles/packet: within the 120 target"
 else
   echo "forward.sh: $cpp cycles/packet: ABOVE the 120 target"
@@ -226,23 +284,30 @@ if [ -n "${VR_PERF_OUT:-}" ]; then
 
 `\($cmd)`, \($date): \(.table), \(.routes) routes in vrd's FIB;
 \(.frame_size)-byte frames (FCS included), UDP/IPv4 to \(.flows) random
-addresses inside random prefixes of the table; \($model), 2 CPUs: vrgen
-(vhost-user servers) on CPU 0 with vrd's control thread, vrd's worker alone
-on CPU 1, busy polling. \($warm) s of warm-up, then \(.seconds) s measured.
+addresses inside random prefixes of the table, \(if .offered_pps > 0 then "offered at \(.offered_pps) pps" else "offered as fast as vrd takes them" end);
+\($model), 2 CPUs: vrgen (vhost-user servers) on CPU 0 with vrd's control
+thread, vrd's worker alone on CPU 1, busy polling. \($warm) s of warm-up,
+then \(.rounds) rounds, \(.seconds) s in all; medians over the rounds that
+nothing else disturbed (\(.rounds - .disturbed_rounds) of \(.rounds)).
 
 | | |
 |---|---|
-| forwarding rate (out of p2) | \(.mpps) Mpps |
-| worker busy cycles per packet | \(.cycles_per_pkt) (TSC \(.tsc_hz / 1e7 | round / 100) GHz) |
+| forwarding rate (out of p2) | \(.mpps) Mpps (\(.mpps_min) to \(.mpps_max)) |
+| worker busy cycles per packet | \(.cycles_per_pkt) (\(.cycles_per_pkt_min) to \(.cycles_per_pkt_max)), TSC \(.tsc_hz / 1e7 | round / 100) GHz |
 | packets per busy poll | \(.pkts_per_busy_poll) |
-| worker busy | \(.worker_busy * 100 | round) % of its time |
+| worker busy (receive calls excluded) | \(.worker_busy * 100 | round) % of its time |
 | drops | \(.drops)\(if .drops > 0 then " (" + (.drops_by_reason | to_entries | map("\(.key) \(.value)") | join(", ")) + ")" else "" end) |
-| vrgen sent / received | \(.vrgen_tx_mpps) / \(.vrgen_rx_mpps) Mpps |"
+| vrgen sent / received | \(.vrgen_tx_mpps) / \(.vrgen_rx_mpps) Mpps |
+
+vrd: `vrd --slice NAME \($vrd_args)`, ports `\($dev1)` and `\($dev2)`.
+vrgen: `\($gen_cmd)`."
 EOF
 )
   echo "$result" | jq -r --arg cmd "$CMDLINE" --arg model "$cpu_model" \
-    --arg date "$(date -u +%Y-%m-%d)" --arg warm "$WARMUP" "$md_filter" >"$VR_PERF_OUT" ||
+    --arg date "$(date -u +%Y-%m-%d)" --arg warm "$WARMUP" \
+    --arg vrd_args "${VRD_ARGS[*]}" --arg dev1 "$DEV1" --arg dev2 "$DEV2" \
+    --arg gen_cmd "vrgen ${GEN_CMD[*]:1}" "$md_filter" >"$VR_PERF_OUT" &&
+    echo "forward.sh: result section written to $VR_PERF_OUT" ||
     echo "forward.sh: cannot write $VR_PERF_OUT"
-  echo "forward.sh: result section written to $VR_PERF_OUT"
 fi
 echo "$result"
