@@ -8,12 +8,12 @@
 # Order matters: net_pcap reads p1's rx pcap as soon as the port exists
 # and the worker polls it, so the output ports, addresses, neighbours and
 # routes are all in place before p1 is added, last. p1 has addresses too
-# (the source of the ICMP errors vrd sends back for packets too big), and
-# those can only be added once p1 exists: p1 reads a FIFO, which golden.py
-# feeds with filler frames for another host until p1's addresses are in
-# place, and then with the input. p1's MAC, which the input frames are
-# addressed to, is net_pcap's next "02:70:63:61:70:NN" after p2's and
-# p3's; the test checks it was.
+# (the source of the ICMP errors vrd sends back for packets too big) and a
+# neighbour, which can only be added once p1 exists: p1 reads a FIFO,
+# which golden.py feeds with filler frames for another host until p1's
+# configuration is in place, and then with the input. p1's MAC, which the
+# input frames are addressed to, is net_pcap's next "02:70:63:61:70:NN"
+# after p2's and p3's; the test checks it was.
 #
 # The kernel behind the TAPs is left alone (it answers punts, sends ND
 # and MLD...) and what it sends leaves through the data ports: a capture
@@ -106,7 +106,7 @@ while read -r line; do
   # shellcheck disable=SC2086
   out=$(vrctl "$S" $line 2>&1) || abort "vrctl $line: $out"
 done < <(golden config-p1)
-ok "p1's addresses configured: $(golden config-p1 | awk '{print $3}' | tr '\n' ' ')"
+ok "p1's addresses and neighbour configured: $(golden config-p1 | awk '{print $3}' | tr '\n' ' ')"
 touch "$W/go"
 for _ in $(seq 300); do kill -0 "$FEED_PID" 2>/dev/null || break; sleep 0.1; done
 ! kill -0 "$FEED_PID" 2>/dev/null || abort "feeding p1's FIFO took over 30 s"
