@@ -241,7 +241,8 @@ parse_route(const struct nlmsghdr *nlh, struct vr_fpm_route *r, char *err,
 	    u32_attr(t.tb[RTA_TABLE], &r->table, err, errlen, "RTA_TABLE") < 0)
 		return -EBADMSG;
 	r->protocol = m->rtm_protocol;
-	switch (m->rtm_type) {
+	/* zebra's deletes carry no meaningful type: a delete is a delete. */
+	switch (nlh->nlmsg_type == RTM_DELROUTE ? RTN_UNICAST : m->rtm_type) {
 	case RTN_UNICAST: r->type = VR_FPM_UNICAST; break;
 	case RTN_BLACKHOLE: r->type = VR_FPM_BLACKHOLE; break;
 	case RTN_UNREACHABLE:

@@ -166,7 +166,8 @@ vrd_port_add(const char *name, const char *devargs, struct vr_reply *r)
 		 * what it sends over them, so every one is polled. */
 		struct vr_port_setup ts = { .pool = vrd.pool,
 					    .n_rxq = vrd.n_workers,
-					    .n_txq = vrd.n_workers, .mtu = mtu };
+					    .n_txq = vrd.n_workers,
+					    .mtu = RTE_MIN(mtu, VRD_TAP_MAX_MTU) };
 		rc = vr_port_start(tap, &ts, err, sizeof(err));
 		if (rc < 0)
 			vr_port_remove(tap);
@@ -194,7 +195,8 @@ vrd_port_add(const char *name, const char *devargs, struct vr_reply *r)
 
 	vrd.port_fp[id] = (struct vrd_port_fp){ .mac = mac, .mtu = mtu,
 						.tap = tap, .peer = VRD_NO_PORT };
-	vrd.port_fp[tap] = (struct vrd_port_fp){ .mac = mac, .mtu = mtu,
+	vrd.port_fp[tap] = (struct vrd_port_fp){ .mac = mac,
+						 .mtu = RTE_MIN(mtu, VRD_TAP_MAX_MTU),
 						 .tap = VRD_NO_PORT, .peer = id,
 						 .is_tap = 1 };
 	vp = &vrd.ports[id];

@@ -24,6 +24,9 @@
 #define VRD_MAX_WORKERS 16
 #define VRD_NO_PORT UINT16_MAX
 #define VRD_MAX_ADDRS 64
+/* DPDK 22.11's net_tap takes no MTU above 1504: a TAP of a jumbo port
+ * carries what fits, bigger punts are dropped as punt_too_big. */
+#define VRD_TAP_MAX_MTU 1504
 
 /* Why a packet was dropped. Every drop in the data path has one. */
 #define VRD_DROP_REASONS(X)                                              \
@@ -41,7 +44,8 @@
 	X(UNREACHABLE, "unreachable")                                       \
 	X(TX_FULL, "tx_full")              /* the driver refused it */      \
 	X(MTU_EXCEEDED, "mtu_exceeded")    /* DF or IPv6: ICMP error sent */\
-	X(FRAG_FAILED, "fragmentation_failed") /* no mbuf, or chained */
+	X(FRAG_FAILED, "fragmentation_failed") /* no mbuf, or chained */ \
+	X(PUNT_TOO_BIG, "punt_too_big")    /* over the TAP's MTU */
 
 /* Why a packet went to the kernel through the port's TAP. */
 #define VRD_PUNT_REASONS(X)                                              \

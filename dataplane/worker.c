@@ -46,6 +46,13 @@ punt(struct burst_ctx *c, struct rte_mbuf *m, enum vrd_punt why)
 {
 	struct vrd_port_stats *ts = &c->w->ps[c->tap];
 
+	/* net_tap stops a burst at a frame over its MTU + 22 and the rest
+	 * of the burst would go with it: such a frame ends here. */
+	if (unlikely(m->pkt_len > (uint32_t)c->pfp[c->tap].mtu + RTE_ETHER_HDR_LEN +
+				  RTE_ETHER_CRC_LEN + 4)) {
+		drop(c, m, VRD_DROP_PUNT_TOO_BIG);
+		return;
+	}
 	c->ps->punts[why]++;
 	ts->tx_pkts++;
 	ts->tx_bytes += m->pkt_len;

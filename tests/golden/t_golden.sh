@@ -101,7 +101,9 @@ vrctl "$S" port show --json >"$W/ports.json"
 mac=$(jq -r '.[] | select(.name == "p1") | .mac' "$W/ports.json")
 [ "$mac" = "$P1MAC" ] || abort "p1's MAC is $mac, the input was addressed to $P1MAC"
 ok "input port p1 added, MAC $mac as predicted"
-ip -n "$NS" -j link show | jq '[.[] | {(.ifname): .ifindex}] | add' >"$W/ifindex.json"
+# The TAPs as the kernel has them: their index (the capture's) and MTU.
+ip -n "$NS" -j link show >"$W/links.json" || abort "ip link show"
+jq '[.[] | {(.ifname): .ifindex}] | add' "$W/links.json" >"$W/ifindex.json"
 while read -r line; do
   # shellcheck disable=SC2086
   out=$(vrctl "$S" $line 2>&1) || abort "vrctl $line: $out"
