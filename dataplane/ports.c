@@ -158,7 +158,7 @@ vrd_port_add(const char *name, const char *devargs, struct vr_reply *r)
 	/* The TAP wears the port's name, MAC and MTU, so the kernel's view
 	 * of the slice matches vrctl's. */
 	rte_ether_format_addr(macs, sizeof(macs), &mac);
-	snprintf(tapargs, sizeof(tapargs), "net_tap_%s,iface=%s,mac=%s", name,
+	snprintf(tapargs, sizeof(tapargs), "net_tap_%s,iface=%s,mac=%s,persist", name,
 		 name, macs);
 	rc = vr_port_probe(tapargs, &tap, err, sizeof(err));
 	if (rc == 0) {

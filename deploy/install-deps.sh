@@ -7,7 +7,7 @@ PKGS=(
   libdpdk-dev dpdk dpdk-doc libbpf-dev libxdp-dev xdp-tools libcmocka-dev
   libjansson-dev libmnl-dev zlib1g-dev libpcap-dev libyaml-dev
   python3-scapy iproute2 iputils-ping tcpdump jq socat netcat-openbsd
-  frr gnuplot-nox
+  frr gnuplot-nox bc ethtool
 )
 missing=()
 for p in "${PKGS[@]}"; do

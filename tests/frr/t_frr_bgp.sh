@@ -31,6 +31,7 @@ router bgp 65002
  bgp router-id 10.9.0.2
  no bgp ebgp-requires-policy
  neighbor 10.9.0.1 remote-as 65001
+ neighbor 10.9.0.1 timers connect 5
  address-family ipv4 unicast
   redistribute kernel
  exit-address-family
@@ -45,6 +46,7 @@ router bgp 65001
  bgp router-id 10.9.0.1
  no bgp ebgp-requires-policy
  neighbor 10.9.0.2 remote-as 65002
+ neighbor 10.9.0.2 timers connect 5
 CONF
 vrd_start "$R" "$S" --config $W/vrd.conf -- -m 1024 --no-pci || { fail "vrd"; lib_exit; }
 frr_start "$R" "$FR" $W/r.conf bgpd || fail "FRR in the slice"

@@ -37,7 +37,10 @@ cat > "$W/frr.conf" <<CONF
 fpm address 127.0.0.1
 ip route 192.0.2.0/24 10.0.2.2
 ip route 198.51.100.0/24 10.0.2.2
-ip route 203.0.113.0/24 blackhole
+ip route 203.0.113.0/25 blackhole
+ip route 203.0.113.128/25 reject
+ip route 198.18.0.0/15 10.0.2.2
+ip route 198.18.0.0/15 10.0.2.3
 ipv6 route 2001:db8:99::/48 2001:db8:2::2
 CONF
 
@@ -46,7 +49,11 @@ frr_start "$R" "$N" "$W/frr.conf" staticd || { fail "FRR start"; lib_exit; }
 has_route() { vrctl "$S" route show "$1" --json | jq -e --arg p "$1" --arg o "$2" '.[] | select(.prefix == $p and .origin == $o)'; }
 wait_for 30 has_route 192.0.2.0/24 static && ok "static route from frr.conf reached vrd over FPM" || fail "no 192.0.2.0/24 in vrd: $(vrctl "$S" fpm show)"
 wait_for 10 has_route 2001:db8:99::/48 static && ok "IPv6 static route reached vrd" || fail "no 2001:db8:99::/48"
-has_route 203.0.113.0/24 static | jq -e '.nexthops[0].type == "blackhole"' >/dev/null && ok "blackhole route is a blackhole in vrd" || fail "blackhole route"
+has_route 203.0.113.0/25 static | jq -e '.nexthops[0].type == "blackhole"' >/dev/null && ok "blackhole route is a blackhole in vrd" || fail "blackhole route"
+has_route 203.0.113.128/25 static | jq -e '.nexthops[0].type == "unreachable"' >/dev/null && ok "reject route is unreachable in vrd" || fail "reject route"
+wait_for 10 has_route 198.18.0.0/15 static
+has_route 198.18.0.0/15 static | jq -e '[.nexthops[].via] | sort == ["10.0.2.2", "10.0.2.3"]' >/dev/null \
+  && ok "ECMP static route has both next hops (zebra next-hop group)" || fail "ECMP route: $(vrctl "$S" route show 198.18.0.0/15)"
 
 compare() {
   vtysh_n "$N" -c 'show ip route json' > "$W/frr4.json"
