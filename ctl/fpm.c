@@ -35,6 +35,7 @@ struct vr_fpm {
 	uint8_t *buf;                /* received, not yet framed */
 	size_t len;
 	struct timespec last;        /* last frame or session start */
+	struct timespec first;       /* first frame of the session */
 	struct vr_fpm_stats st;
 };
 
@@ -334,7 +335,9 @@ session_end(struct vr_fpm *f, const char *why)
 static bool
 frames_consume(struct vr_fpm *f)
 {
-	size_t off = 0;
+	if (f->st.session_frames == 0)
+		now(&f->first);
+	size_t off = 0, n_frames = 0;
 	char err[256];
 
 	while (f->len - off >= FPM_HDR_LEN) {
@@ -354,6 +357,7 @@ frames_consume(struct vr_fpm *f)
 		rc = vr_fpm_parse(h + FPM_HDR_LEN, flen - FPM_HDR_LEN, f->ops,
 				  f->arg, err, sizeof(err));
 		f->st.frames++;
+		n_frames++;
 		if (rc == -EBADMSG) {
 			fprintf(stderr, "vrd: fpm: malformed message: %s\n", err);
 			f->st.malformed++;
@@ -367,7 +371,13 @@ frames_consume(struct vr_fpm *f)
 	}
 	memmove(f->buf, f->buf + off, f->len - off);
 	f->len -= off;
-	now(&f->last);
+	if (off > 0) {
+		now(&f->last);
+		f->st.session_frames += n_frames;
+		f->st.session_busy_s =
+			(double)(f->last.tv_sec - f->first.tv_sec) +
+			(f->last.tv_nsec - f->first.tv_nsec) / 1e9;
+	}
 	return true;
 }
 
@@ -376,7 +386,9 @@ session_event(int fd, unsigned int events, void *arg)
 {
 	struct vr_fpm *f = arg;
 
-	for (;;) {
+	/* At most a few buffers per wake-up: the socket stays readable and
+	 * the loop comes back, after serving vrctl and the kernel. */
+	for (int budget = 4; budget > 0; budget--) {
 		ssize_t n = recv(fd, f->buf + f->len, FPM_RXBUF - f->len, 0);
 
 		if (n > 0) {
@@ -411,6 +423,8 @@ listen_event(int fd, unsigned int events, void *arg)
 	f->cfd = c;
 	f->len = 0;
 	f->st.sessions++;
+	f->st.session_frames = 0;
+	f->st.session_busy_s = 0;
 	now(&f->last);
 	fprintf(stderr, "vrd: fpm: zebra connected\n");
 	f->ops->session(f->arg, true);

@@ -68,6 +68,10 @@ struct vr_fpm_stats {
 	uint64_t sessions, frames, routes_added, routes_deleted;
 	uint64_t nexthops_added, nexthops_deleted, errors, malformed;
 	uint64_t ignored;            /* valid but not for us (other types) */
+	/* The current session: frames applied and the time between the
+	 * first and the last of them, as this process saw it. */
+	uint64_t session_frames;
+	double session_busy_s;
 };
 
 struct vr_fpm;

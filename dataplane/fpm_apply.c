@@ -357,9 +357,11 @@ vrd_fpm_show(struct vr_reply *r)
 		return;
 	}
 	st = vr_fpm_stats(fs.fpm);
-	j = json_pack("{s:b,s:b,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+	j = json_pack("{s:b,s:b,s:i,s:I,s:f,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 		      "enabled", 1, "connected", vr_fpm_connected(fs.fpm),
 		      "generation", fs.gen,
+		      "session_frames", (json_int_t)st->session_frames,
+		      "session_busy_seconds", st->session_busy_s,
 		      "sessions", (json_int_t)st->sessions,
 		      "frames", (json_int_t)st->frames,
 		      "malformed", (json_int_t)st->malformed,

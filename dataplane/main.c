@@ -273,6 +273,7 @@ main(int argc, char **argv)
 	char *eal_argv[MAX_EAL_ARGS];
 	const char *config = NULL;
 	unsigned int mbufs = 32768, lcore;
+	bool remove_taps = false;
 	int uargc = 0, n, rc;
 	char **uargv = NULL;
 
@@ -309,6 +310,7 @@ main(int argc, char **argv)
 	}
 	if (config != NULL && vrd_config_replay(config) < 0) {
 		rc = 1;
+		remove_taps = true;   /* a failed start leaves nothing */
 		goto stop;
 	}
 	if ((rc = vr_evloop_create(&vrd.loop)) < 0 ||
@@ -344,7 +346,7 @@ stop:
 	vrd_kernel_sync_stop();
 	vr_api_server_close(vrd.api);
 	vr_evloop_destroy(vrd.loop);
-	vrd_ports_close();
+	vrd_ports_close(remove_taps);
 out:
 	vr_fib_destroy(vrd.fib);
 	rte_eal_cleanup();

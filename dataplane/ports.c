@@ -169,8 +169,10 @@ vrd_port_add(const char *name, const char *devargs, struct vr_reply *r)
 					    .n_txq = vrd.n_workers,
 					    .mtu = RTE_MIN(mtu, VRD_TAP_MAX_MTU) };
 		rc = vr_port_start(tap, &ts, err, sizeof(err));
-		if (rc < 0)
+		if (rc < 0) {
 			vr_port_remove(tap);
+			vrd_tap_delete(name);
+		}
 		tap_rxq = ts.n_rxq;
 	}
 	if (rc < 0) {
@@ -188,6 +190,7 @@ vrd_port_add(const char *name, const char *devargs, struct vr_reply *r)
 		rc = tx_buffers_create(tap);
 	if (rc < 0) {
 		vr_port_remove(tap);
+		vrd_tap_delete(name);
 		vr_port_remove(id);
 		return vr_reply_err(r, -rc, "port %s: no memory for tx buffers",
 				    name);
@@ -220,7 +223,7 @@ vrd_port_add(const char *name, const char *devargs, struct vr_reply *r)
 }
 
 void
-vrd_ports_close(void)
+vrd_ports_close(bool remove_taps)
 {
 	for (uint16_t p = 0; p < RTE_MAX_ETHPORTS; p++) {
 		struct vrd_port *vp = &vrd.ports[p];
@@ -228,6 +231,8 @@ vrd_ports_close(void)
 			continue;
 		vr_port_remove(vp->tap_id);
 		vr_port_remove(vp->port_id);
+		if (remove_taps)
+			vrd_tap_delete(vp->name);
 		vp->used = false;
 	}
 }

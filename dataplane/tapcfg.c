@@ -145,3 +145,20 @@ vrd_tap_sysctls(const char *ifname)
 	}
 	return rc;
 }
+
+/* Removes a TAP that net_tap's persist would keep: after a failed start,
+ * vrd leaves nothing behind. */
+int
+vrd_tap_delete(const char *ifname)
+{
+	char buf[512];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+
+	nlh->nlmsg_type = RTM_DELLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
+	return nl_request(nlh);
+}

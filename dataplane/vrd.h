@@ -187,7 +187,8 @@ void vrd_mtu_exceeded(struct vrd_worker *w, uint16_t in,
 int vrd_port_add(const char *name, const char *devargs, struct vr_reply *r);
 struct vrd_port *vrd_port_by_name(const char *name);
 struct vrd_port *vrd_port_by_id(uint16_t port_id);
-void vrd_ports_close(void);
+/* Closes every port; the TAPs stay (persist) unless remove_taps. */
+void vrd_ports_close(bool remove_taps);
 int vrd_workers_publish(void);
 
 /* commands.c */
@@ -217,6 +218,7 @@ int vrd_tap_sysctls(const char *ifname);
 /* Sets (mac) or removes (NULL) a permanent neighbour on a TAP. */
 int vrd_tap_neigh(const char *ifname, int family, const uint8_t *ip,
 		  const struct rte_ether_addr *mac);
+int vrd_tap_delete(const char *ifname);
 
 /* kernel_sync.c: addresses and neighbours the kernel has on the TAPs */
 int vrd_kernel_sync_start(void);

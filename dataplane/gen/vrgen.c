@@ -26,6 +26,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <sched.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -49,6 +51,7 @@
 #include <rte_ip.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_pause.h>
 #include <rte_memcpy.h>
 #include <rte_udp.h>
 
@@ -75,6 +78,7 @@ struct opts {
 	double duration, warmup, rate, wait_s;
 	uint64_t seed;
 	bool quiet;
+	int lat_cpu[2];              /* --cpu-latency; -1: not asked */
 };
 
 struct prefix {
@@ -131,6 +135,9 @@ usage(FILE *f)
 "                     S seconds (default 120)\n"
 "  --seed N           random seed for the destinations (default 1)\n"
 "  --quiet            no per-second lines\n"
+"  --cpu-latency A,B  no traffic: measure a cache line's round trip between\n"
+"                     CPUs A and B (what every packet and ring update pays\n"
+"                     between two cores), print it as JSON and exit\n"
 "EAL options follow --, e.g. -- -l 0 --in-memory -m 512 --no-pci.\n"
 "Packets the tx port refuses (ring full) are kept and sent again: nothing is\n"
 "dropped by vrgen; tx_retries counts the refusals.\n",
@@ -185,6 +192,7 @@ parse_args(int argc, char **argv, struct opts *o, int *eal_argc,
 		{ "wait", required_argument, NULL, 'w' },
 		{ "seed", required_argument, NULL, 'S' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "cpu-latency", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -281,6 +289,15 @@ parse_args(int argc, char **argv, struct opts *o, int *eal_argc,
 		case 'q':
 			o->quiet = true;
 			break;
+		case 'L':
+			if (sscanf(optarg, "%d,%d", &o->lat_cpu[0], &o->lat_cpu[1]) != 2 ||
+			    o->lat_cpu[0] < 0 || o->lat_cpu[1] < 0 ||
+			    o->lat_cpu[0] >= CPU_SETSIZE || o->lat_cpu[1] >= CPU_SETSIZE) {
+				fprintf(stderr, "vrgen: --cpu-latency A,B: two CPU "
+					"numbers\n");
+				return -1;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -289,6 +306,8 @@ parse_args(int argc, char **argv, struct opts *o, int *eal_argc,
 			return -1;
 		}
 	}
+	if (o->lat_cpu[0] >= 0)
+		return 0;
 	if (optind != dash) {
 		fprintf(stderr, "vrgen: unexpected argument '%s' (EAL options go "
 			"after --)\n", argv[optind]);
@@ -806,11 +825,111 @@ eal_args(const char *prog, int uargc, char **uargv, char **out)
 	return n;
 }
 
+/* ---------- --cpu-latency ---------- */
+
+#define LAT_ROUNDS 20000
+#define LAT_BATCHES 7
+
+static struct {
+	volatile uint64_t ping __rte_cache_aligned;
+	volatile uint64_t pong __rte_cache_aligned;
+	int cpu;
+} lat;
+
+static int
+pin_self(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+static void *
+lat_peer(void *arg)
+{
+	uint64_t n = (uint64_t)LAT_ROUNDS * LAT_BATCHES;
+
+	(void)arg;
+	if (pin_self(lat.cpu) != 0)
+		return (void *)1;
+	for (uint64_t i = 1; i <= n; i++) {
+		while (lat.ping != i)
+			rte_pause();
+		lat.pong = i;
+	}
+	return NULL;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Ping-pong on two cache lines: each round trip moves a line each way.
+ * Median of the batches, in TSC cycles and ns. */
+static int
+cpu_latency(int a, int b)
+{
+	double cyc[LAT_BATCHES], ns[LAT_BATCHES];
+	struct timespec t0, t1;
+	pthread_t th;
+	uint64_t i = 0;
+	void *ret = NULL;
+
+	lat.cpu = b;
+	lat.ping = lat.pong = 0;
+	if (pin_self(a) != 0) {
+		fprintf(stderr, "vrgen: cannot run on CPU %d\n", a);
+		return 1;
+	}
+	if (pthread_create(&th, NULL, lat_peer, NULL) != 0) {
+		fprintf(stderr, "vrgen: cannot start a thread\n");
+		return 1;
+	}
+	for (int k = 0; k < LAT_BATCHES; k++) {
+		uint64_t c0, c1;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		c0 = rte_rdtsc();
+		for (int r = 0; r < LAT_ROUNDS; r++) {
+			lat.ping = ++i;
+			while (lat.pong != i)
+				rte_pause();
+		}
+		c1 = rte_rdtsc();
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		cyc[k] = (double)(c1 - c0) / LAT_ROUNDS;
+		ns[k] = ((t1.tv_sec - t0.tv_sec) * 1e9 +
+			 (t1.tv_nsec - t0.tv_nsec)) / LAT_ROUNDS;
+	}
+	pthread_join(th, &ret);
+	if (ret != NULL) {
+		fprintf(stderr, "vrgen: cannot run on CPU %d\n", b);
+		return 1;
+	}
+	qsort(cyc, LAT_BATCHES, sizeof(cyc[0]), cmp_double);
+	qsort(ns, LAT_BATCHES, sizeof(ns[0]), cmp_double);
+	printf("vrgen: cache line round trip CPU %d <-> CPU %d: %.0f TSC cycles, "
+	       "%.0f ns (median of %d batches; %.0f to %.0f cycles)\n", a, b,
+	       cyc[LAT_BATCHES / 2], ns[LAT_BATCHES / 2], LAT_BATCHES, cyc[0],
+	       cyc[LAT_BATCHES - 1]);
+	printf("{\"cpu_a\": %d, \"cpu_b\": %d, \"round_trip_cycles\": %.0f, "
+	       "\"round_trip_ns\": %.1f}\n", a, b, cyc[LAT_BATCHES / 2],
+	       ns[LAT_BATCHES / 2]);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct opts o = { .src_ip = 0x0a000102, .flows = 4096, .frame = 64,
-			  .burst = 32, .duration = 10, .wait_s = 120, .seed = 1 };
+			  .burst = 32, .duration = 10, .wait_s = 120, .seed = 1,
+			  .lat_cpu = { -1, -1 } };
 	struct port tx = { .role = "tx" }, rx = { .role = "rx" };
 	struct rte_ether_addr dst_mac;
 	struct rte_mempool *pool = NULL;
@@ -827,6 +946,8 @@ main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &o, &uargc, &uargv) < 0)
 		return 2;
+	if (o.lat_cpu[0] >= 0)
+		return cpu_latency(o.lat_cpu[0], o.lat_cpu[1]);
 	/* The file first: a bad one fails before any port exists. */
 	if (routes_read(o.routes, &pfx, &npfx) < 0)
 		return 1;

@@ -196,6 +196,7 @@ ROUND_FILTER=$(cat <<'EOF'
    cycles_per_pkt: (if $pk > 0 then $cyc / $pk else null end),
    busy_cycles: $cyc, busy_packets: $pk, busy_polls: $polls,
    worker_busy: ($cyc / ($s.totals.tsc_hz * $t)),
+   all_cycles_per_pkt: (if $p2.tx_packets > 0 then $s.totals.tsc_hz * $t * ([$wshare, 1] | min) / $p2.tx_packets else null end),
    drops: $s.totals.drops, punts: $s.totals.punts_total,
    tsc_hz: $s.totals.tsc_hz,
    worker_cpu_share: $wshare, vrgen_cpu_share: $gshare,
@@ -255,6 +256,7 @@ result=$(printf '%s\n' "${rounds[@]}" | jq -c -s --argjson g "$gen_json" \
    punts: ([$all[].punts] | add),
    pkts_per_busy_poll: (([$use[].busy_packets] | add) / ([([$use[].busy_polls] | add), 1] | max) | r(1)),
    worker_busy: ([$use[].worker_busy] | median | r(3)),
+   all_cycles_per_pkt: ([$use[] | .all_cycles_per_pkt | select(. != null)] | median | r(1)),
    worker_cpu_share: ([$all[].worker_cpu_share] | min | r(3)),
    vrgen_cpu_share: ([$all[].vrgen_cpu_share] | min | r(3)),
    tsc_hz: $all[0].tsc_hz,
@@ -267,6 +269,7 @@ echo "$result" | jq -r '
   "forward.sh: vrd forwarded \(.forwarded) packets in \(.seconds) s (\(.rounds) rounds, \(.disturbed_rounds) disturbed)",
   "forward.sh: rate \(.mpps) Mpps (median; \(.mpps_min) to \(.mpps_max))",
   "forward.sh: worker: \(.cycles_per_pkt) busy cycles/packet (median; \(.cycles_per_pkt_min) to \(.cycles_per_pkt_max)), TSC \(.tsc_hz / 1e7 | round / 100) GHz, \(.pkts_per_busy_poll) packets per busy poll, busy \(.worker_busy * 100 | round) % of the time",
+  "forward.sh: worker: \(.all_cycles_per_pkt) cycles/packet counting all its cycles (receive calls and empty polls too: the full cost per packet when it never idles)",
   "forward.sh: drops \(.drops)\(if .drops > 0 then " (" + (.drops_by_reason | to_entries | map("\(.key) \(.value)") | join(", ")) + ")" else "" end), punts \(.punts)",
   "forward.sh: vrgen: tx \(.vrgen_tx_mpps) Mpps, rx \(.vrgen_rx_mpps) Mpps, tx ring full \(.vrgen_tx_retries) times",
   "forward.sh: least CPU time received in a round: vrd worker \(.worker_cpu_share * 100 | round) % of CPU 1, vrgen \(.vrgen_cpu_share * 100 | round) % of CPU 0"'
@@ -299,6 +302,7 @@ nothing else disturbed (\(.rounds - .disturbed_rounds) of \(.rounds)).
 | worker busy cycles per packet | \(.cycles_per_pkt) (\(.cycles_per_pkt_min) to \(.cycles_per_pkt_max)), TSC \(.tsc_hz / 1e7 | round / 100) GHz |
 | packets per busy poll | \(.pkts_per_busy_poll) |
 | worker busy (receive calls excluded) | \(.worker_busy * 100 | round) % of its time |
+| all worker cycles per packet (receive included) | \(.all_cycles_per_pkt) |
 | drops | \(.drops)\(if .drops > 0 then " (" + (.drops_by_reason | to_entries | map("\(.key) \(.value)") | join(", ")) + ")" else "" end) |
 | vrgen sent / received | \(.vrgen_tx_mpps) / \(.vrgen_rx_mpps) Mpps |
 

@@ -48,12 +48,26 @@ rate=$(echo "$N / $secs" | bc -l)
 frr_kill "$FR"; frr_kill "$FP"
 kill "$VRD_PID"; wait "$VRD_PID" 2>/dev/null
 
+# FPM alone: the same messages zebra sends, played as fast as TCP goes.
+vrd_start "$R" "$S" --config $W/vrd.conf -- -m 1536 --no-pci || exit 1
+base=$(stat_get "$S" .fib.ipv4_routes)
+ifindex=$(ip netns exec "$R" cat /sys/class/net/p1/ifindex)
+exec 7> >(ip netns exec "$R" "$PY" "$TOP/tests/bench/fpm_replay.py" 127.0.0.1 2620 "$V4" 10.9.0.2 "$ifindex" > $W/replay.out)
+# vrd times the session itself, first frame to last (polling vrctl would
+# be answered by the same thread, between FPM batches).
+while [ $(( $(stat_get "$S" .fib.ipv4_routes) - base )) -lt "$N" ]; do sleep 0.2; done
+exec 7>&-
+fpm_secs=$(vrctl "$S" fpm show --json | jq .session_busy_seconds)
+fpm_rate=$(echo "$N / $fpm_secs" | bc -l)
+kill "$VRD_PID"; wait "$VRD_PID" 2>/dev/null
+
 # route load of the same prefixes, on its own.
 zcat "$V4" | head -n "$N" > $W/table.txt
 vrd_start "$R" "$S" --config $W/vrd.conf --fpm off -- -m 1536 --no-pci || exit 1
 msg=$(vrctl "$S" --json route load $W/table.txt via 10.9.0.2)
 load_rate=$(echo "$msg" | jq .routes_per_s)
 printf 'routes %d: BGP first UPDATE -> last route in vrd: %.2f s (%.0f routes/s through zebra and FPM)\n' "$N" "$secs" "$rate"
+printf 'FPM alone (zebra'"'"'s messages replayed): %d routes in %.2f s: %.0f routes/s into the FIB\n' "$N" "$fpm_secs" "$fpm_rate"
 printf 'vrctl route load of the same %d prefixes: %.0f routes/s (parsing included)\n' "$N" "$load_rate"
 if [ -n "${VR_PERF_OUT:-}" ]; then
   { echo "### FRR to FIB ($(date -u +%F))"
@@ -61,7 +75,8 @@ if [ -n "${VR_PERF_OUT:-}" ]; then
     echo "Command: \`tests/bench/frr.sh $*\`"
     echo
     printf -- '- %d prefixes of the 2024 table announced over eBGP by an FRR peer: first UPDATE to last route in vrd: %.2f s, %.0f routes/s through zebra and FPM\n' "$N" "$secs" "$rate"
+    printf -- '- FPM alone (the same RTM_NEWNEXTHOP/RTM_NEWROUTE messages replayed by tests/bench/fpm_replay.py): %.2f s, %.0f routes/s into the FIB\n' "$fpm_secs" "$fpm_rate"
     printf -- '- `vrctl route load` of the same prefixes: %.0f routes/s\n' "$load_rate"
   } > "$VR_PERF_OUT"
 fi
-printf '{"routes": %d, "bgp_to_fib_s": %.3f, "fpm_routes_per_s": %.0f, "load_routes_per_s": %.0f}\n' "$N" "$secs" "$rate" "$load_rate"
+printf '{"routes": %d, "bgp_to_fib_s": %.3f, "bgp_routes_per_s": %.0f, "fpm_routes_per_s": %.0f, "load_routes_per_s": %.0f}\n' "$N" "$secs" "$rate" "$fpm_rate" "$load_rate"
