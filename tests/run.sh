@@ -40,7 +40,7 @@ if [ -z "$PATTERN" ]; then
     out=$(meson test -C build --print-errorlogs "$name" 2>&1); rc=$?
     echo "$out" | tail -3
     record "unit/$name" $rc
-  done < <(meson test -C build --list 2>/dev/null | sed 's/^.* \/ //')
+  done < <(meson test -C build --no-rebuild --list 2>/dev/null | grep -v "^ninja" | sed "s/^.* \/ //")
 fi
 
 for t in $(ls tests/*/t_*.sh 2>/dev/null | sort); do

@@ -292,9 +292,10 @@ parse_args(int argc, char **argv, struct opts *o, int *eal_argc,
 		case 'L':
 			if (sscanf(optarg, "%d,%d", &o->lat_cpu[0], &o->lat_cpu[1]) != 2 ||
 			    o->lat_cpu[0] < 0 || o->lat_cpu[1] < 0 ||
-			    o->lat_cpu[0] >= CPU_SETSIZE || o->lat_cpu[1] >= CPU_SETSIZE) {
-				fprintf(stderr, "vrgen: --cpu-latency A,B: two CPU "
-					"numbers\n");
+			    o->lat_cpu[0] >= CPU_SETSIZE || o->lat_cpu[1] >= CPU_SETSIZE ||
+			    o->lat_cpu[0] == o->lat_cpu[1]) {
+				fprintf(stderr, "vrgen: --cpu-latency A,B: two different "
+					"CPU numbers\n");
 				return -1;
 			}
 			break;
