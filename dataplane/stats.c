@@ -58,6 +58,7 @@ vrd_stats_sum_worker(unsigned int w, struct vrd_worker_stats *o)
 	o->busy_polls = s->busy_polls - b->busy_polls;
 	o->busy_pkts = s->busy_pkts - b->busy_pkts;
 	o->busy_cycles = s->busy_cycles - b->busy_cycles;
+	o->rx_cycles = s->rx_cycles - b->rx_cycles;
 	o->sleeps = s->sleeps - b->sleeps;
 }
 
@@ -142,14 +143,16 @@ stats_json(void)
 
 		vrd_stats_sum_worker(w, &s);
 		json_array_append_new(workers, json_pack(
-			"{s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:f}",
+			"{s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:f}",
 			"id", w, "lcore", vrd.workers[w]->lcore,
 			"loops", (json_int_t)s.loops,
 			"busy_polls", (json_int_t)s.busy_polls,
 			"busy_packets", (json_int_t)s.busy_pkts,
 			"busy_cycles", (json_int_t)s.busy_cycles,
+			"rx_cycles", (json_int_t)s.rx_cycles,
 			"sleeps", (json_int_t)s.sleeps,
-			"cycles_per_packet", per_pkt(s.busy_cycles, s.busy_pkts)));
+			"cycles_per_packet", per_pkt(s.busy_cycles, s.busy_pkts),
+			"rx_cycles_per_packet", per_pkt(s.rx_cycles, s.busy_pkts)));
 		wt.busy_cycles += s.busy_cycles;
 		wt.busy_pkts += s.busy_pkts;
 	}

@@ -82,7 +82,10 @@ struct vrd_worker_stats {
 	uint64_t loops;
 	uint64_t busy_polls;         /* polls that returned packets */
 	uint64_t busy_pkts;          /* packets in those polls */
-	uint64_t busy_cycles;        /* TSC cycles spent handling them */
+	uint64_t busy_cycles;        /* TSC cycles spent handling them,
+	                              * transmit included */
+	uint64_t rx_cycles;          /* in the driver's rx burst calls that
+	                              * returned packets */
 	uint64_t sleeps;
 } __rte_cache_aligned;
 

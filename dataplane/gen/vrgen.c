@@ -22,6 +22,10 @@
  *
  * The last line of the output is one JSON object with the counts and
  * rates of the measured window (after --warmup).
+ *
+ * vrgen --cpu-latency A,B sends nothing: it measures how long a cache line
+ * takes to go from CPU A to CPU B and back, the price every packet and
+ * ring update pays between a generator and a router on two cores.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -76,6 +80,7 @@ struct opts {
 	uint32_t src_ip;             /* host order */
 	unsigned int flows, frame, burst;
 	double duration, warmup, rate, wait_s;
+	unsigned int backoff_ns;     /* after a refused send */
 	uint64_t seed;
 	bool quiet;
 	int lat_cpu[2];              /* --cpu-latency; -1: not asked */
@@ -135,6 +140,10 @@ usage(FILE *f)
 "                     S seconds (default 120)\n"
 "  --seed N           random seed for the destinations (default 1)\n"
 "  --quiet            no per-second lines\n"
+"  --tx-backoff NS    after the tx port refused packets, only receive for NS\n"
+"                     ns before sending again (default 0: retry at once;\n"
+"                     polling a full ring keeps its lines bouncing between\n"
+"                     the CPUs)\n"
 "  --cpu-latency A,B  no traffic: measure a cache line's round trip between\n"
 "                     CPUs A and B (what every packet and ring update pays\n"
 "                     between two cores), print it as JSON and exit\n"
@@ -193,6 +202,7 @@ parse_args(int argc, char **argv, struct opts *o, int *eal_argc,
 		{ "seed", required_argument, NULL, 'S' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "cpu-latency", required_argument, NULL, 'L' },
+		{ "tx-backoff", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -288,6 +298,13 @@ parse_args(int argc, char **argv, struct opts *o, int *eal_argc,
 			break;
 		case 'q':
 			o->quiet = true;
+			break;
+		case 'B':
+			if (parse_uint(optarg, 0, 1000000, &v) < 0) {
+				fprintf(stderr, "vrgen: --tx-backoff: 0 to 1000000 ns\n");
+				return -1;
+			}
+			o->backoff_ns = (unsigned int)v;
 			break;
 		case 'L':
 			if (sscanf(optarg, "%d,%d", &o->lat_cpu[0], &o->lat_cpu[1]) != 2 ||
@@ -691,7 +708,7 @@ counts_sub(struct counts *r, const struct counts *a, const struct counts *b)
 static int
 run(const struct opts *o, struct rte_mempool *pool, const struct port *tx,
     const struct port *rx, const uint8_t *tmpl, size_t tstride,
-    struct counts *win, double *win_s)
+    struct counts *win, double *win_s, struct counts *all)
 {
 	const uint64_t hz = rte_get_tsc_hz();
 	const uint16_t len = (uint16_t)(o->frame - FCS_LEN);
@@ -710,6 +727,9 @@ run(const struct opts *o, struct rte_mempool *pool, const struct port *tx,
 	uint64_t t_tick = t0 + hz, t_last = t0, t_stop;
 	double next = (double)t0;
 	bool measuring = o->warmup <= 0;
+	const uint64_t backoff = (uint64_t)((double)o->backoff_ns * hz / 1e9);
+	uint64_t t_retry = 0;
+	int rc = 0;
 
 	while (!stop) {
 		now = rte_rdtsc();
@@ -746,15 +766,17 @@ run(const struct opts *o, struct rte_mempool *pool, const struct port *tx,
 				c.alloc_fail++;
 			}
 		}
-		if (npend > 0) {
+		if (npend > 0 && now >= t_retry) {
 			uint16_t sent = rte_eth_tx_burst(tx->id, 0, pend + pidx,
 							 (uint16_t)npend);
 
 			c.tx += sent;
 			pidx += sent;
 			npend -= sent;
-			if (npend > 0)
+			if (npend > 0) {
 				c.tx_retries += npend;
+				t_retry = now + backoff;
+			}
 		}
 		rx_poll(rx->id, true, src_be, &c);
 		if (!same)
@@ -780,6 +802,7 @@ run(const struct opts *o, struct rte_mempool *pool, const struct port *tx,
 			if (!link_up(tx->id) || !link_up(rx->id)) {
 				fprintf(stderr, "vrgen: link down after %.1f s; "
 					"stopping\n", (double)(now - t0) / hz);
+				rc = -1;
 				break;
 			}
 		}
@@ -798,8 +821,9 @@ run(const struct opts *o, struct rte_mempool *pool, const struct port *tx,
 			rx_poll(tx->id, false, src_be, &c);
 	}
 	counts_sub(win, &c, &base);
+	*all = c;
 	*win_s = (double)(t_stop - t_meas) / hz;
-	return 0;
+	return rc;
 }
 
 static int
@@ -834,6 +858,7 @@ eal_args(const char *prog, int uargc, char **uargv, char **out)
 static struct {
 	volatile uint64_t ping __rte_cache_aligned;
 	volatile uint64_t pong __rte_cache_aligned;
+	volatile int failed;
 	int cpu;
 } lat;
 
@@ -853,8 +878,10 @@ lat_peer(void *arg)
 	uint64_t n = (uint64_t)LAT_ROUNDS * LAT_BATCHES;
 
 	(void)arg;
-	if (pin_self(lat.cpu) != 0)
+	if (pin_self(lat.cpu) != 0) {
+		lat.failed = 1;
 		return (void *)1;
+	}
 	for (uint64_t i = 1; i <= n; i++) {
 		while (lat.ping != i)
 			rte_pause();
@@ -884,6 +911,7 @@ cpu_latency(int a, int b)
 
 	lat.cpu = b;
 	lat.ping = lat.pong = 0;
+	lat.failed = 0;
 	if (pin_self(a) != 0) {
 		fprintf(stderr, "vrgen: cannot run on CPU %d\n", a);
 		return 1;
@@ -899,8 +927,11 @@ cpu_latency(int a, int b)
 		c0 = rte_rdtsc();
 		for (int r = 0; r < LAT_ROUNDS; r++) {
 			lat.ping = ++i;
-			while (lat.pong != i)
+			while (lat.pong != i) {
+				if (lat.failed)
+					goto out;
 				rte_pause();
+			}
 		}
 		c1 = rte_rdtsc();
 		clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -908,6 +939,7 @@ cpu_latency(int a, int b)
 		ns[k] = ((t1.tv_sec - t0.tv_sec) * 1e9 +
 			 (t1.tv_nsec - t0.tv_nsec)) / LAT_ROUNDS;
 	}
+out:
 	pthread_join(th, &ret);
 	if (ret != NULL) {
 		fprintf(stderr, "vrgen: cannot run on CPU %d\n", b);
@@ -941,7 +973,7 @@ main(int argc, char **argv)
 	char **uargv = NULL;
 	size_t npfx = 0, tstride;
 	int uargc = 0, n, rc = 1;
-	struct counts win = { 0 };
+	struct counts win = { 0 }, all = { 0 };
 	double win_s = 0;
 	bool same = false, rx_ok = false;
 
@@ -1035,22 +1067,26 @@ main(int argc, char **argv)
 			printf(" until stopped\n");
 		fflush(stdout);
 	}
-	run(&o, pool, &tx, &rx, tmpl, tstride, &win, &win_s);
+	rc = run(&o, pool, &tx, &rx, tmpl, tstride, &win, &win_s, &all) < 0;
 
+	/* The window's tx and rx differ by what was in flight at its edges;
+	 * losses are counted over the whole run, after the drain. */
 	printf("vrgen: %.3f s measured: tx %" PRIu64 " (%.3f Mpps), rx %" PRIu64
-	       " (%.3f Mpps), lost %" PRId64 ", tx retries %" PRIu64
-	       ", other rx %" PRIu64 ", mbuf alloc failures %" PRIu64 "\n",
+	       " (%.3f Mpps), tx retries %" PRIu64 ", other rx %" PRIu64
+	       ", mbuf alloc failures %" PRIu64 "\n",
 	       win_s, win.tx, mpps(win.tx, win_s), win.rx, mpps(win.rx, win_s),
-	       (int64_t)(win.tx - win.rx), win.tx_retries, win.rx_other,
-	       win.alloc_fail);
+	       win.tx_retries, win.rx_other, win.alloc_fail);
+	printf("vrgen: whole run (warm-up included): tx %" PRIu64 ", rx %" PRIu64
+	       ", lost %" PRId64 "\n", all.tx, all.rx, (int64_t)(all.tx - all.rx));
 	printf("{\"tx\": %" PRIu64 ", \"rx\": %" PRIu64 ", \"tx_mpps\": %.4f, "
 	       "\"rx_mpps\": %.4f, \"seconds\": %.4f, \"tx_retries\": %" PRIu64
 	       ", \"rx_other\": %" PRIu64 ", \"alloc_fail\": %" PRIu64
-	       ", \"frame_size\": %u, \"flows\": %u}\n",
+	       ", \"run_tx\": %" PRIu64 ", \"run_rx\": %" PRIu64
+	       ", \"lost\": %" PRId64 ", \"frame_size\": %u, \"flows\": %u}\n",
 	       win.tx, win.rx, mpps(win.tx, win_s), mpps(win.rx, win_s), win_s,
-	       win.tx_retries, win.rx_other, win.alloc_fail, o.frame, o.flows);
+	       win.tx_retries, win.rx_other, win.alloc_fail, all.tx, all.rx,
+	       (int64_t)(all.tx - all.rx), o.frame, o.flows);
 	fflush(stdout);
-	rc = 0;
 close:
 	port_close(&tx);
 	if (rx_ok)

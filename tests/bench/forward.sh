@@ -12,7 +12,7 @@
 #
 #   tests/bench/forward.sh [--quick] [--duration S] [--rounds N] [--warmup S]
 #       [--routes N | --table FILE] [--flows N] [--frame-size B] [--rate PPS]
-#       [--keep-logs]
+#       [--virtio-args A] [--gen-args A] [--keep-logs]
 #   --quick        3 s measured (3 rounds of 1 s) instead of 10 (5 of 2 s)
 #   --duration S   seconds measured, split into --rounds rounds
 #   --rounds N     vrd's counters are cleared and read N times; the figures
@@ -26,6 +26,7 @@
 #   --rate PPS     offered load (default 0: as fast as vrd takes it)
 #   --virtio-args A  more devargs for vrd's virtio-user ports, e.g.
 #                  packed_vq=1 or mrg_rxbuf=0,in_order=1 (default: none)
+#   --gen-args A   more vrgen options, e.g. "--tx-backoff 1000"
 #   --keep-logs    keep vrgen's and vrd's logs in /tmp
 # Environment: VR_SHARED, VR_BUILD (see tests/lib.sh); VR_PERF_OUT: a file
 # to write the result section (markdown) to, for docs/performance.md.
@@ -36,10 +37,15 @@
 # The last line of the output is one JSON object: mpps (packets vrd sent
 # out of p2 per second), cycles_per_pkt (the worker's TSC cycles in polls
 # that returned packets, divided by those packets; the receive call itself
-# is not in them, see dataplane/worker.c), drops, vrgen's rates.
+# is not in them, see dataplane/worker.c), all_cycles_per_pkt (all the
+# worker's cycles, receive calls and empty polls included, per packet: the
+# full cost when the worker never idles, an upper bound otherwise), drops
+# by reason, vrgen's rates, and the CPU 0 <-> CPU 1 cache line round trip
+# before and after (on a VM it moves with the host's placement of the
+# vCPUs, and the figures with it).
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-DURATION=10 ROUNDS= WARMUP=2 ROUTES=0 FLOWS=4096 FRAME=64 RATE=0 KEEP=0 VARGS=
+DURATION=10 ROUNDS= WARMUP=2 ROUTES=0 FLOWS=4096 FRAME=64 RATE=0 KEEP=0 VARGS= GARGS=
 TABLE=$SHARED/data/fullview-2024-v4.txt.gz
 CMDLINE="tests/bench/forward.sh${*:+ $*}"
 while [ $# -gt 0 ]; do
@@ -54,6 +60,7 @@ while [ $# -gt 0 ]; do
     --frame-size) FRAME=$2; shift;;
     --rate) RATE=$2; shift;;
     --virtio-args) VARGS=$2; shift;;
+    --gen-args) GARGS=$2; shift;;
     --keep-logs) KEEP=1;;
     -h|--help) sed -n '2,/^source/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0;;
     *) echo "forward.sh: unknown option $1 (see --help)"; exit 2;;
@@ -122,6 +129,12 @@ else
   TABLE_DESC="$(basename "$TABLE")"
 fi
 
+# The cost of moving a cache line between the two CPUs bounds what
+# virtio-user can do (every packet and ring update crosses); on a VM it
+# changes as the host moves vCPUs. Measured before and after the run.
+xlat() { timeout 20 "$VRGEN" --cpu-latency 0,1 2>/dev/null | tail -n 1 | jq -c . 2>/dev/null || echo null; }
+XLAT_BEFORE=$(xlat)
+
 # 1. vrgen: vhost-user servers; it prints its MACs, then waits for both
 #    links and for the go file (which carries vrd p1's MAC). It sends until
 #    told to stop.
@@ -129,7 +142,7 @@ rm -f "$SOCK_A" "$SOCK_B" "$GO"
 GEN_CMD=("$VRGEN" --tx "net_vhost0,iface=$SOCK_A,queues=1"
   --rx "net_vhost1,iface=$SOCK_B,queues=1" --routes "$ROUTE_SRC"
   --go-file "$GO" --flows "$FLOWS" --frame-size "$FRAME" --rate "$RATE"
-  --warmup "$WARMUP" --duration 0 --wait 300 --quiet
+  --warmup "$WARMUP" --duration 0 --wait 300 --quiet $GARGS
   -- -l 0 --file-prefix "$T-gen" --in-memory --single-file-segments -m 512
   --no-pci --no-telemetry --log-level '*:warning')
 taskset -c 0 "${GEN_CMD[@]}" >"$GEN_LOG" 2>&1 &
@@ -228,12 +241,17 @@ wait "$GEN_PID"; gen_rc=$?
 gen_json=$(tail -n 1 "$GEN_LOG")
 echo "$gen_json" | jq -e .tx >/dev/null 2>&1 || die "no JSON from vrgen"
 grep -v '^{' "$GEN_LOG" | grep -v "^EAL: No free .* kB hugepages" | sed 's/^/  /'
+# vrd off CPU 1 before the second latency probe.
+kill -TERM "$VRD_PID" 2>/dev/null
+for _ in $(seq 100); do kill -0 "$VRD_PID" 2>/dev/null || break; sleep 0.1; done
+XLAT_AFTER=$(xlat)
 
 # 5. Figures: medians over the undisturbed rounds (over all of them, with
 #    a warning, when every round was disturbed); totals over all rounds.
 result=$(printf '%s\n' "${rounds[@]}" | jq -c -s --argjson g "$gen_json" \
   --arg table "$TABLE_DESC" --argjson routes "$nroutes" --argjson flows "$FLOWS" \
-  --argjson frame "$FRAME" --argjson rate "$RATE" --arg vargs "$VARGS" '
+  --argjson frame "$FRAME" --argjson rate "$RATE" --arg vargs "$VARGS" \
+  --argjson xb "$XLAT_BEFORE" --argjson xa "$XLAT_AFTER" '
   def median: sort | if length == 0 then null
     elif length % 2 == 1 then .[length / 2 | floor]
     else (.[length / 2 - 1] + .[length / 2]) / 2 end;
@@ -262,8 +280,10 @@ result=$(printf '%s\n' "${rounds[@]}" | jq -c -s --argjson g "$gen_json" \
    tsc_hz: $all[0].tsc_hz,
    vrgen_tx_mpps: $g.tx_mpps, vrgen_rx_mpps: $g.rx_mpps,
    vrgen_tx: $g.tx, vrgen_rx: $g.rx, vrgen_tx_retries: $g.tx_retries,
+   vrgen_lost: $g.lost,
    table: $table, routes: $routes, flows: $flows, frame_size: $frame,
-   offered_pps: $rate, virtio_args: $vargs}') || die "cannot compute the result"
+   offered_pps: $rate, virtio_args: $vargs,
+   cpu0_cpu1_round_trip_cycles: [$xb.round_trip_cycles, $xa.round_trip_cycles]}') || die "cannot compute the result"
 
 echo "$result" | jq -r '
   "forward.sh: vrd forwarded \(.forwarded) packets in \(.seconds) s (\(.rounds) rounds, \(.disturbed_rounds) disturbed)",
@@ -271,11 +291,14 @@ echo "$result" | jq -r '
   "forward.sh: worker: \(.cycles_per_pkt) busy cycles/packet (median; \(.cycles_per_pkt_min) to \(.cycles_per_pkt_max)), TSC \(.tsc_hz / 1e7 | round / 100) GHz, \(.pkts_per_busy_poll) packets per busy poll, busy \(.worker_busy * 100 | round) % of the time",
   "forward.sh: worker: \(.all_cycles_per_pkt) cycles/packet counting all its cycles (receive calls and empty polls too: the full cost per packet when it never idles)",
   "forward.sh: drops \(.drops)\(if .drops > 0 then " (" + (.drops_by_reason | to_entries | map("\(.key) \(.value)") | join(", ")) + ")" else "" end), punts \(.punts)",
-  "forward.sh: vrgen: tx \(.vrgen_tx_mpps) Mpps, rx \(.vrgen_rx_mpps) Mpps, tx ring full \(.vrgen_tx_retries) times",
+  "forward.sh: vrgen: tx \(.vrgen_tx_mpps) Mpps, rx \(.vrgen_rx_mpps) Mpps, tx ring full \(.vrgen_tx_retries) times, \(.vrgen_lost) lost over its whole run",
+  "forward.sh: cache line round trip CPU 0 <-> CPU 1: \(.cpu0_cpu1_round_trip_cycles[0]) cycles before, \(.cpu0_cpu1_round_trip_cycles[1]) after",
   "forward.sh: least CPU time received in a round: vrd worker \(.worker_cpu_share * 100 | round) % of CPU 1, vrgen \(.vrgen_cpu_share * 100 | round) % of CPU 0"'
 if [ "$(echo "$result" | jq '.disturbed_rounds == .rounds')" = true ]; then
   echo "forward.sh: WARNING: other processes took CPU time from vrd's worker or vrgen in every round: the figures are disturbed (see top)"
 fi
+odd=$(echo "$result" | jq -r '[.drops_by_reason | to_entries[] | select(.key != "tx_full") | "\(.key) \(.value)"] + (if .punts > 0 then ["punts \(.punts)"] else [] end) | join(", ")')
+[ -z "$odd" ] || echo "forward.sh: WARNING: unexpected drops or punts (only tx_full is expected, when vrgen does not keep up): $odd"
 cpp=$(echo "$result" | jq -r '.cycles_per_pkt // "none"')
 if [ "$cpp" != none ] && [ "$(echo "$cpp <= 120" | bc -l)" = 1 ]; then
   echo "forward.sh: $cpp cycles/packet: within the 120 target"
@@ -305,6 +328,7 @@ nothing else disturbed (\(.rounds - .disturbed_rounds) of \(.rounds)).
 | all worker cycles per packet (receive included) | \(.all_cycles_per_pkt) |
 | drops | \(.drops)\(if .drops > 0 then " (" + (.drops_by_reason | to_entries | map("\(.key) \(.value)") | join(", ")) + ")" else "" end) |
 | vrgen sent / received | \(.vrgen_tx_mpps) / \(.vrgen_rx_mpps) Mpps |
+| cache line round trip CPU 0 <-> 1 (before, after) | \(.cpu0_cpu1_round_trip_cycles[0]), \(.cpu0_cpu1_round_trip_cycles[1]) cycles |
 
 vrd: `vrd --slice NAME \($vrd_args)`, ports `\($dev1)` and `\($dev2)`.
 vrgen: `\($gen_cmd)`."
