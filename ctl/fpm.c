@@ -26,6 +26,7 @@
 #define FPM_TYPE_NETLINK 1
 #define FPM_MAX_FRAME 65535
 #define FPM_RXBUF (1 << 20)
+#define FPM_TXBUF (1 << 18)
 
 struct vr_fpm {
 	struct vr_evloop *loop;
@@ -34,6 +35,8 @@ struct vr_fpm {
 	void *arg;
 	uint8_t *buf;                /* received, not yet framed */
 	size_t len;
+	uint8_t *obuf;               /* offload reports, sent per batch */
+	size_t olen;
 	struct timespec last;        /* last frame or session start */
 	struct timespec first;       /* first frame of the session */
 	struct vr_fpm_stats st;
@@ -318,6 +321,15 @@ vr_fpm_parse(const void *msg, size_t len, const struct vr_fpm_ops *ops,
 
 /* ---------- session ---------- */
 
+/* Best effort: a full socket buffer loses reports, never routes. */
+static void
+reports_flush(struct vr_fpm *f)
+{
+	if (f->olen > 0 && f->cfd >= 0)
+		(void)!send(f->cfd, f->obuf, f->olen, MSG_NOSIGNAL | MSG_DONTWAIT);
+	f->olen = 0;
+}
+
 static void
 session_end(struct vr_fpm *f, const char *why)
 {
@@ -328,6 +340,7 @@ session_end(struct vr_fpm *f, const char *why)
 	close(f->cfd);
 	f->cfd = -1;
 	f->len = 0;
+	f->olen = 0;
 	f->ops->session(f->arg, false);
 }
 
@@ -401,10 +414,11 @@ session_event(int fd, unsigned int events, void *arg)
 			continue;
 		}
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			return;
+			break;
 		session_end(f, n == 0 ? "zebra disconnected" : strerror(errno));
 		return;
 	}
+	reports_flush(f);
 }
 
 static void
@@ -453,7 +467,10 @@ vr_fpm_open(struct vr_evloop *l, const char *addr, uint16_t port,
 		return -EINVAL;
 	}
 	f = calloc(1, sizeof(*f));
-	if (f == NULL || (f->buf = malloc(FPM_RXBUF)) == NULL) {
+	if (f == NULL || (f->buf = malloc(FPM_RXBUF)) == NULL ||
+	    (f->obuf = malloc(FPM_TXBUF)) == NULL) {
+		if (f != NULL)
+			free(f->buf);
 		free(f);
 		return -ENOMEM;
 	}
@@ -477,6 +494,7 @@ fail:
 	if (f->lfd >= 0)
 		close(f->lfd);
 	free(f->buf);
+	free(f->obuf);
 	free(f);
 	return rc;
 }
@@ -493,6 +511,7 @@ vr_fpm_close(struct vr_fpm *f)
 	vr_evloop_del(f->loop, f->lfd);
 	close(f->lfd);
 	free(f->buf);
+	free(f->obuf);
 	free(f);
 }
 
@@ -521,12 +540,15 @@ vr_fpm_idle_seconds(const struct vr_fpm *f)
 void
 vr_fpm_report_offload(struct vr_fpm *f, const struct vr_fpm_route *r)
 {
-	uint8_t buf[256];
+	uint8_t *buf;
 	struct nlmsghdr *nlh;
 	struct rtmsg *m;
 
 	if (f->cfd < 0)
 		return;
+	if (f->olen + 256 > FPM_TXBUF)
+		reports_flush(f);
+	buf = f->obuf + f->olen;
 	nlh = mnl_nlmsg_put_header(buf + FPM_HDR_LEN);
 	nlh->nlmsg_type = RTM_NEWROUTE;
 	m = mnl_nlmsg_put_extra_header(nlh, sizeof(*m));
@@ -542,7 +564,5 @@ vr_fpm_report_offload(struct vr_fpm *f, const struct vr_fpm_route *r)
 	buf[1] = FPM_TYPE_NETLINK;
 	buf[2] = (uint8_t)((nlh->nlmsg_len + FPM_HDR_LEN) >> 8);
 	buf[3] = (uint8_t)(nlh->nlmsg_len + FPM_HDR_LEN);
-	/* Best effort: a full socket buffer loses a report, not a route. */
-	(void)!send(f->cfd, buf, nlh->nlmsg_len + FPM_HDR_LEN,
-		    MSG_NOSIGNAL | MSG_DONTWAIT);
+	f->olen += nlh->nlmsg_len + FPM_HDR_LEN;
 }
