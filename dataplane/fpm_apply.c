@@ -36,9 +36,19 @@
 #define FRR_PROTO_RIP 189
 #define FRR_PROTO_STATIC 196
 
+/* zebra's next-hop object as received, and the vrd group its flattened
+ * paths make, once a route has needed it (0: not yet). The object holds
+ * one reference on that group, so routes via the same object share it
+ * without flattening and hashing again. */
+struct fpm_object {
+	struct vr_fpm_nexthop nh;
+	uint32_t nhg;
+	uint8_t nhg_family;
+};
+
 struct fpm_state {
 	struct vr_fpm *fpm;
-	struct rte_hash *nh;         /* zebra nexthop id -> struct vr_fpm_nexthop* */
+	struct rte_hash *nh;         /* zebra nexthop id -> struct fpm_object* */
 	uint8_t gen;                 /* this session's tag, 1..255 */
 	bool sweep_pending;
 	uint64_t swept, unsupported_table, unknown_ifindex;
@@ -98,7 +108,7 @@ object_specs(int family, uint32_t id, struct vr_nh_spec *specs, unsigned int *n,
 
 	if (depth > 1 || rte_hash_lookup_data(fs.nh, &id, &data) < 0)
 		return -ENOENT;
-	nh = data;
+	nh = &((struct fpm_object *)data)->nh;
 	if (nh->n_members > 0) {
 		for (unsigned int i = 0; i < nh->n_members; i++)
 			if ((rc = object_specs(family, nh->members[i], specs, n,
@@ -122,24 +132,49 @@ object_specs(int family, uint32_t id, struct vr_nh_spec *specs, unsigned int *n,
 	return 0;
 }
 
+static void
+object_free(struct fpm_object *o)
+{
+	if (o == NULL)
+		return;
+	vr_fib_nhg_put(vrd.fib, o->nhg);
+	free(o);
+}
+
+/* Groups made from an object that contains this one are stale too. */
+static void
+objects_forget_groups(void)
+{
+	const void *key;
+	void *data;
+	uint32_t it = 0;
+
+	while (rte_hash_iterate(fs.nh, &key, &data, &it) >= 0) {
+		struct fpm_object *o = data;
+		vr_fib_nhg_put(vrd.fib, o->nhg);
+		o->nhg = 0;
+	}
+}
+
 static int
 on_nexthop_add(void *arg, const struct vr_fpm_nexthop *nh)
 {
-	struct vr_fpm_nexthop *copy;
+	struct fpm_object *copy;
 	void *old = NULL;
 	int rc;
 
-	copy = malloc(sizeof(*copy));
+	copy = calloc(1, sizeof(*copy));
 	if (copy == NULL)
 		return -ENOMEM;
-	*copy = *nh;
-	rte_hash_lookup_data(fs.nh, &nh->id, &old);
+	copy->nh = *nh;
+	if (rte_hash_lookup_data(fs.nh, &nh->id, &old) >= 0)
+		objects_forget_groups();   /* a group may hold the old one */
 	rc = rte_hash_add_key_data(fs.nh, &nh->id, copy);
 	if (rc < 0) {
 		free(copy);
 		return rc;
 	}
-	free(old);
+	object_free(old);
 	/* Routes keep the group they were installed with; zebra re-sends
 	 * the routes that use a changed object. */
 	return 0;
@@ -153,7 +188,36 @@ on_nexthop_del(void *arg, uint32_t id)
 	if (rte_hash_lookup_data(fs.nh, &id, &old) < 0)
 		return -ENOENT;
 	rte_hash_del_key(fs.nh, &id);
-	free(old);
+	object_free(old);
+	return 0;
+}
+
+/* The group for a route via object id, made once per object. Returns a
+ * reference for the route. */
+static int
+object_group(int family, uint32_t id, uint32_t *g)
+{
+	struct vr_nh_spec specs[VR_NHG_MAX_PATHS];
+	struct fpm_object *o;
+	unsigned int n = 0;
+	void *data;
+	int rc;
+
+	if (rte_hash_lookup_data(fs.nh, &id, &data) < 0)
+		return -ENOENT;
+	o = data;
+	/* A group's or a blackhole's family is the route's: cache one. */
+	if (o->nhg == 0 || o->nhg_family != family) {
+		if ((rc = object_specs(family, id, specs, &n, 0)) < 0)
+			return rc;
+		if ((rc = vr_fib_nhg_get(vrd.fib, specs, n, g)) < 0)
+			return rc;
+		vr_fib_nhg_put(vrd.fib, o->nhg);
+		o->nhg = *g;               /* the object keeps this reference */
+		o->nhg_family = family;
+	}
+	vr_fib_nhg_ref(vrd.fib, o->nhg);
+	*g = o->nhg;
 	return 0;
 }
 
@@ -167,6 +231,17 @@ table_ok(uint32_t table)
 		fprintf(stderr, "vrd: fpm: routes of table %u ignored: vrd has "
 			"only the main table (VRFs are not supported yet)\n", table);
 	return false;
+}
+
+static bool
+group_has_gw(uint32_t g)
+{
+	static const uint8_t zero[VR_IP6_LEN];
+	struct vr_nh_spec p;
+	unsigned int n;
+
+	return vr_fib_nhg_paths(vrd.fib, g, &p, 1, &n) == 0 &&
+	       memcmp(p.gw, zero, VR_IP6_LEN) != 0;
 }
 
 static int
@@ -188,7 +263,9 @@ on_route_add(void *arg, const struct vr_fpm_route *r)
 		specs[0].port = UINT16_MAX;
 		n = 1;
 	} else if (r->nh_id != 0) {
-		rc = object_specs(r->family, r->nh_id, specs, &n, 0);
+		if ((rc = object_group(r->family, r->nh_id, &g)) < 0)
+			return rc;
+		goto install;
 	} else {
 		for (unsigned int i = 0; i < r->n_paths && rc == 0; i++)
 			rc = path_to_spec(r->family, &r->paths[i], &specs[n++]);
@@ -202,6 +279,8 @@ on_route_add(void *arg, const struct vr_fpm_route *r)
 	}
 	if ((rc = vr_fib_nhg_get(vrd.fib, specs, n, &g)) < 0)
 		return rc;
+install:
+	has_gw = has_gw || group_has_gw(g);
 	rc = vr_fib_route_add_tagged(vrd.fib, r->family, r->dst, r->dst_len, g,
 				     origin_of(r->protocol, has_gw), fs.gen);
 	if (rc < 0) {
@@ -338,7 +417,7 @@ vrd_fpm_stop(void)
 	if (fs.nh == NULL)
 		return;
 	while (rte_hash_iterate(fs.nh, &key, &data, &it) >= 0)
-		free(data);
+		object_free(data);
 	rte_hash_free(fs.nh);
 	fs.nh = NULL;
 }
