@@ -14,22 +14,27 @@ const char *const vrd_drop_names[VRD_DROP_MAX] = { VRD_DROP_REASONS(X_NAME) };
 const char *const vrd_punt_names[VRD_PUNT_MAX] = { VRD_PUNT_REASONS(X_NAME) };
 #undef X_NAME
 
+/* Adds one port's counters into a total. */
+static void
+port_add_into(struct vrd_port_stats *tot, const struct vrd_port_stats *s)
+{
+	tot->rx_pkts += s->rx_pkts;
+	tot->rx_bytes += s->rx_bytes;
+	tot->tx_pkts += s->tx_pkts;
+	tot->tx_bytes += s->tx_bytes;
+	tot->fragmented += s->fragmented;
+	for (int i = 0; i < VRD_DROP_MAX; i++)
+		tot->drops[i] += s->drops[i];
+	for (int i = 0; i < VRD_PUNT_MAX; i++)
+		tot->punts[i] += s->punts[i];
+}
+
 static void
 port_raw(uint16_t port, struct vrd_port_stats *o)
 {
 	memset(o, 0, sizeof(*o));
-	for (unsigned int w = 0; w < vrd.n_workers; w++) {
-		const struct vrd_port_stats *s = &vrd.workers[w]->ps[port];
-		o->rx_pkts += s->rx_pkts;
-		o->rx_bytes += s->rx_bytes;
-		o->tx_pkts += s->tx_pkts;
-		o->tx_bytes += s->tx_bytes;
-		for (int i = 0; i < VRD_DROP_MAX; i++)
-			o->drops[i] += s->drops[i];
-		for (int i = 0; i < VRD_PUNT_MAX; i++)
-			o->punts[i] += s->punts[i];
-		o->fragmented += s->fragmented;
-	}
+	for (unsigned int w = 0; w < vrd.n_workers; w++)
+		port_add_into(o, &vrd.workers[w]->ps[port]);
 }
 
 void
@@ -71,6 +76,35 @@ vrd_stats_clear(void)
 		vrd.base.ws[w] = vrd.workers[w]->ws;
 }
 
+/* The slice's totals, for vrctl and telemetry alike: the data ports'
+ * counters, plus the drops of their TAPs (punts the TAP refused). */
+static void
+stats_totals(struct vrd_port_stats *tot, struct vrd_worker_stats *wt)
+{
+	memset(tot, 0, sizeof(*tot));
+	memset(wt, 0, sizeof(*wt));
+	for (uint16_t p = 0; p < RTE_MAX_ETHPORTS; p++) {
+		struct vrd_port *vp = vrd_port_by_id(p);
+		struct vrd_port_stats s, t;
+
+		if (vp == NULL)
+			continue;
+		vrd_stats_sum_port(vp->port_id, &s);
+		vrd_stats_sum_port(vp->tap_id, &t);
+		port_add_into(tot, &s);
+		for (int i = 0; i < VRD_DROP_MAX; i++)
+			tot->drops[i] += t.drops[i];
+	}
+	for (unsigned int w = 0; w < vrd.n_workers; w++) {
+		struct vrd_worker_stats s;
+
+		vrd_stats_sum_worker(w, &s);
+		wt->busy_cycles += s.busy_cycles;
+		wt->busy_pkts += s.busy_pkts;
+		wt->rx_cycles += s.rx_cycles;
+	}
+}
+
 static json_t *
 reasons_json(const uint64_t *v, const char *const *names, int n)
 {
@@ -101,8 +135,8 @@ per_pkt(uint64_t cycles, uint64_t pkts)
 static json_t *
 stats_json(void)
 {
-	struct vrd_port_stats tot = { 0 };
-	struct vrd_worker_stats wt = { 0 };
+	struct vrd_port_stats tot;
+	struct vrd_worker_stats wt;
 	struct vr_fib_mem fm;
 	json_t *ports = json_array(), *workers = json_array();
 
@@ -129,14 +163,6 @@ stats_json(void)
 			"to_kernel", (json_int_t)t.tx_pkts,
 			"from_kernel", (json_int_t)t.rx_pkts,
 			"to_kernel_dropped", (json_int_t)t.drops[VRD_DROP_TX_FULL]));
-		tot.rx_pkts += s.rx_pkts;
-		tot.rx_bytes += s.rx_bytes;
-		tot.tx_pkts += s.tx_pkts;
-		tot.tx_bytes += s.tx_bytes;
-		for (int i = 0; i < VRD_DROP_MAX; i++)
-			tot.drops[i] += s.drops[i] + t.drops[i];
-		for (int i = 0; i < VRD_PUNT_MAX; i++)
-			tot.punts[i] += s.punts[i];
 	}
 	for (unsigned int w = 0; w < vrd.n_workers; w++) {
 		struct vrd_worker_stats s;
@@ -153,9 +179,8 @@ stats_json(void)
 			"sleeps", (json_int_t)s.sleeps,
 			"cycles_per_packet", per_pkt(s.busy_cycles, s.busy_pkts),
 			"rx_cycles_per_packet", per_pkt(s.rx_cycles, s.busy_pkts)));
-		wt.busy_cycles += s.busy_cycles;
-		wt.busy_pkts += s.busy_pkts;
 	}
+	stats_totals(&tot, &wt);
 	vr_fib_mem(vrd.fib, &fm);
 	return json_pack("{s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I},"
 			 "s:{s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:o,s:f,s:I}}",
@@ -254,30 +279,10 @@ vrd_stats_show(struct vr_reply *r)
 static int
 telemetry_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	struct vrd_port_stats tot = { 0 };
-	uint64_t cycles = 0, pkts = 0;
+	struct vrd_port_stats tot;
+	struct vrd_worker_stats wt;
 
-	for (uint16_t p = 0; p < RTE_MAX_ETHPORTS; p++) {
-		struct vrd_port *vp = vrd_port_by_id(p);
-		struct vrd_port_stats s;
-		if (vp == NULL)
-			continue;
-		vrd_stats_sum_port(p, &s);
-		tot.rx_pkts += s.rx_pkts;
-		tot.tx_pkts += s.tx_pkts;
-		tot.rx_bytes += s.rx_bytes;
-		tot.tx_bytes += s.tx_bytes;
-		for (int i = 0; i < VRD_DROP_MAX; i++)
-			tot.drops[i] += s.drops[i];
-		for (int i = 0; i < VRD_PUNT_MAX; i++)
-			tot.punts[i] += s.punts[i];
-	}
-	for (unsigned int w = 0; w < vrd.n_workers; w++) {
-		struct vrd_worker_stats s;
-		vrd_stats_sum_worker(w, &s);
-		cycles += s.busy_cycles;
-		pkts += s.busy_pkts;
-	}
+	stats_totals(&tot, &wt);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "rx_packets", tot.rx_pkts);
 	rte_tel_data_add_dict_u64(d, "rx_bytes", tot.rx_bytes);
@@ -293,8 +298,9 @@ telemetry_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 		snprintf(k, sizeof(k), "punt_%s", vrd_punt_names[i]);
 		rte_tel_data_add_dict_u64(d, k, tot.punts[i]);
 	}
-	rte_tel_data_add_dict_u64(d, "busy_cycles", cycles);
-	rte_tel_data_add_dict_u64(d, "busy_packets", pkts);
+	rte_tel_data_add_dict_u64(d, "busy_cycles", wt.busy_cycles);
+	rte_tel_data_add_dict_u64(d, "busy_packets", wt.busy_pkts);
+	rte_tel_data_add_dict_u64(d, "rx_cycles", wt.rx_cycles);
 	return 0;
 }
 
