@@ -108,7 +108,12 @@ vr_fib_neigh_add(struct vr_fib *fib, int family, const uint8_t *ip,
 		return -EINVAL;
 	neigh_key_make(&k, family, ip, port);
 	if (rte_hash_lookup_data(fib->neigh_hash, &k, &data) >= 0) {
+		/* Known: the MAC may change; entry and next hops move
+		 * together, and the host route is put back if it went. */
 		e = data;
+		e->mac = *mac;
+		fib_nh_neigh_changed(fib, &k, mac);
+		return host_route_add(fib, &k);
 	} else {
 		e = rte_zmalloc("vr_neigh", sizeof(*e), 0);
 		if (e == NULL)
@@ -146,9 +151,16 @@ vr_fib_neigh_del(struct vr_fib *fib, int family, const uint8_t *ip,
 	if (rte_hash_lookup_data(fib->neigh_hash, &k, &data) < 0)
 		return -ENOENT;
 	fib_nh_neigh_changed(fib, &k, NULL);
+	/* The host route is this neighbour's only if it goes out of this
+	 * port: the same address may be a neighbour on another port too. */
 	if (vr_fib_route_get(fib, family, ip, depth, &cur) == 0 &&
-	    cur.origin == VR_ORIGIN_NEIGH)
-		vr_fib_route_del(fib, family, ip, depth);
+	    cur.origin == VR_ORIGIN_NEIGH) {
+		struct vr_nh_spec p;
+		unsigned int n;
+
+		if (vr_fib_nhg_paths(fib, cur.nhg, &p, 1, &n) == 0 && p.port == port)
+			vr_fib_route_del(fib, family, ip, depth);
+	}
 	rte_hash_del_key(fib->neigh_hash, &k);
 	rte_free(data);
 	return 0;

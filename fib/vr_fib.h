@@ -154,8 +154,9 @@ int vr_fib_route_get(struct vr_fib *fib, int family, const uint8_t *ip,
 /* Longest-prefix match through the RIB, for the control plane. */
 int vr_fib_route_match(struct vr_fib *fib, int family, const uint8_t *ip,
 		       struct vr_route_info *info);
-/* Calls fn for every route of the family under ip/depth (0/0 for all), in
- * address order. fn returning non-zero stops the walk with that value. */
+/* Calls fn for ip/depth itself, then every route under it (0/0 for all),
+ * in the RIB's walk order: more specific prefixes may come before the
+ * prefix that covers them. fn returning non-zero stops the walk. */
 typedef int (*vr_fib_walk_fn)(const struct vr_route_info *route, void *arg);
 int vr_fib_route_walk(struct vr_fib *fib, int family, const uint8_t *ip,
 		      uint8_t depth, vr_fib_walk_fn fn, void *arg);
