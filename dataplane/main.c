@@ -26,6 +26,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include "vr_eal.h"
 #include "vrd.h"
 
 struct vrd vrd;
@@ -159,13 +160,9 @@ parse_args(int argc, char **argv, const char **config, unsigned int *mbufs,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c, dash = argc;
+	int c, dash;
 
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--") == 0) {
-			dash = i;
-			break;
-		}
+	dash = vr_args_eal_split(argc, argv, eal_argc, eal_argv);
 	while ((c = getopt_long(dash, argv, "n:s:c:bm:f:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
@@ -218,8 +215,6 @@ parse_args(int argc, char **argv, const char **config, unsigned int *mbufs,
 	if (vrd.sock_path[0] == '\0')
 		snprintf(vrd.sock_path, sizeof(vrd.sock_path),
 			 "/run/vrplane/%s.sock", vrd.slice);
-	*eal_argc = dash < argc ? argc - dash - 1 : 0;
-	*eal_argv = dash < argc ? argv + dash + 1 : NULL;
 	return 0;
 }
 

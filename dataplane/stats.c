@@ -78,11 +78,14 @@ vrd_stats_clear(void)
 
 /* The slice's totals, for vrctl and telemetry alike: the data ports'
  * counters, plus the drops of their TAPs (punts the TAP refused). */
+typedef void (*port_stats_fn)(const struct vrd_port *vp,
+			      const struct vrd_port_stats *port,
+			      const struct vrd_port_stats *tap, void *arg);
+
+/* Calls fn with each port's counters and its TAP's. */
 static void
-stats_totals(struct vrd_port_stats *tot, struct vrd_worker_stats *wt)
+ports_foreach(port_stats_fn fn, void *arg)
 {
-	memset(tot, 0, sizeof(*tot));
-	memset(wt, 0, sizeof(*wt));
 	for (uint16_t p = 0; p < RTE_MAX_ETHPORTS; p++) {
 		struct vrd_port *vp = vrd_port_by_id(p);
 		struct vrd_port_stats s, t;
@@ -91,10 +94,27 @@ stats_totals(struct vrd_port_stats *tot, struct vrd_worker_stats *wt)
 			continue;
 		vrd_stats_sum_port(vp->port_id, &s);
 		vrd_stats_sum_port(vp->tap_id, &t);
-		port_add_into(tot, &s);
-		for (int i = 0; i < VRD_DROP_MAX; i++)
-			tot->drops[i] += t.drops[i];
+		fn(vp, &s, &t, arg);
 	}
+}
+
+static void
+total_add(const struct vrd_port *vp, const struct vrd_port_stats *s,
+	  const struct vrd_port_stats *t, void *arg)
+{
+	struct vrd_port_stats *tot = arg;
+
+	port_add_into(tot, s);
+	for (int i = 0; i < VRD_DROP_MAX; i++)
+		tot->drops[i] += t->drops[i];
+}
+
+static void
+stats_totals(struct vrd_port_stats *tot, struct vrd_worker_stats *wt)
+{
+	memset(tot, 0, sizeof(*tot));
+	memset(wt, 0, sizeof(*wt));
+	ports_foreach(total_add, tot);
 	for (unsigned int w = 0; w < vrd.n_workers; w++) {
 		struct vrd_worker_stats s;
 
@@ -132,6 +152,27 @@ per_pkt(uint64_t cycles, uint64_t pkts)
 }
 
 /* The whole picture as JSON; the text form is rendered from it. */
+static void
+port_json(const struct vrd_port *vp, const struct vrd_port_stats *sp,
+	  const struct vrd_port_stats *tp, void *arg)
+{
+	json_array_append_new(arg, json_pack(
+		"{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:{s:I,s:I,s:I}}",
+		"name", vp->name,
+		"fragmented", (json_int_t)sp->fragmented,
+		"rx_packets", (json_int_t)sp->rx_pkts,
+		"rx_bytes", (json_int_t)sp->rx_bytes,
+		"tx_packets", (json_int_t)sp->tx_pkts,
+		"tx_bytes", (json_int_t)sp->tx_bytes,
+		"drops_total", (json_int_t)sum(sp->drops, VRD_DROP_MAX),
+		"drops", reasons_json(sp->drops, vrd_drop_names, VRD_DROP_MAX),
+		"punts", reasons_json(sp->punts, vrd_punt_names, VRD_PUNT_MAX),
+		"exception",
+		"to_kernel", (json_int_t)tp->tx_pkts,
+		"from_kernel", (json_int_t)tp->rx_pkts,
+		"to_kernel_dropped", (json_int_t)tp->drops[VRD_DROP_TX_FULL]));
+}
+
 static json_t *
 stats_json(void)
 {
@@ -140,30 +181,8 @@ stats_json(void)
 	struct vr_fib_mem fm;
 	json_t *ports = json_array(), *workers = json_array();
 
-	for (uint16_t p = 0; p < RTE_MAX_ETHPORTS; p++) {
-		struct vrd_port *vp = vrd_port_by_id(p);
-		struct vrd_port_stats s, t;
+	ports_foreach(port_json, ports);
 
-		if (vp == NULL)
-			continue;
-		vrd_stats_sum_port(vp->port_id, &s);
-		vrd_stats_sum_port(vp->tap_id, &t);
-		json_array_append_new(ports, json_pack(
-			"{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:{s:I,s:I,s:I}}",
-			"name", vp->name,
-			"fragmented", (json_int_t)s.fragmented,
-			"rx_packets", (json_int_t)s.rx_pkts,
-			"rx_bytes", (json_int_t)s.rx_bytes,
-			"tx_packets", (json_int_t)s.tx_pkts,
-			"tx_bytes", (json_int_t)s.tx_bytes,
-			"drops_total", (json_int_t)sum(s.drops, VRD_DROP_MAX),
-			"drops", reasons_json(s.drops, vrd_drop_names, VRD_DROP_MAX),
-			"punts", reasons_json(s.punts, vrd_punt_names, VRD_PUNT_MAX),
-			"exception",
-			"to_kernel", (json_int_t)t.tx_pkts,
-			"from_kernel", (json_int_t)t.rx_pkts,
-			"to_kernel_dropped", (json_int_t)t.drops[VRD_DROP_TX_FULL]));
-	}
 	for (unsigned int w = 0; w < vrd.n_workers; w++) {
 		struct vrd_worker_stats s;
 

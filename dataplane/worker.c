@@ -114,7 +114,8 @@ route_pkt(struct burst_ctx *c, struct rte_mbuf *m, const struct vr_nh *nh,
 /* IPv4 receive checks (RFC 1812 5.2.2, 5.3.7). Returns true when the
  * packet is to be looked up; otherwise it has been dropped or punted. */
 static inline bool
-ip4_accept(struct burst_ctx *c, struct rte_mbuf *m, struct rte_ipv4_hdr *ip)
+ip4_accept(struct burst_ctx *c, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
+	   bool l2_group)
 {
 	uint32_t l3 = m->data_len - RTE_ETHER_HDR_LEN;
 	uint8_t sc, dc;
@@ -163,8 +164,7 @@ ip4_accept(struct burst_ctx *c, struct rte_mbuf *m, struct rte_ipv4_hdr *ip)
 	}
 	/* RFC 1812 5.3.4: a unicast datagram that came in a link-layer
 	 * broadcast or multicast frame is not forwarded. */
-	if (unlikely(rte_is_multicast_ether_addr(
-		    &rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr))) {
+	if (unlikely(l2_group)) {
 		drop(c, m, VRD_DROP_L2_GROUP_UNICAST_IP);
 		return false;
 	}
@@ -183,7 +183,8 @@ ip4_accept(struct burst_ctx *c, struct rte_mbuf *m, struct rte_ipv4_hdr *ip)
 
 /* IPv6 receive checks (RFC 8200, RFC 4291 2.5.6). */
 static inline bool
-ip6_accept(struct burst_ctx *c, struct rte_mbuf *m, struct rte_ipv6_hdr *ip)
+ip6_accept(struct burst_ctx *c, struct rte_mbuf *m, struct rte_ipv6_hdr *ip,
+	   bool l2_group)
 {
 	uint32_t l3 = m->data_len - RTE_ETHER_HDR_LEN;
 
@@ -210,8 +211,7 @@ ip6_accept(struct burst_ctx *c, struct rte_mbuf *m, struct rte_ipv6_hdr *ip)
 		drop(c, m, VRD_DROP_MARTIAN_DST);
 		return false;
 	}
-	if (unlikely(rte_is_multicast_ether_addr(
-		    &rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr))) {
+	if (unlikely(l2_group)) {
 		drop(c, m, VRD_DROP_L2_GROUP_UNICAST_IP);
 		return false;
 	}
@@ -233,15 +233,6 @@ ip6_accept(struct burst_ctx *c, struct rte_mbuf *m, struct rte_ipv6_hdr *ip)
 	return true;
 }
 
-/* A unicast frame must be addressed to the port; a router does not
- * forward what an L2 neighbour sent to someone else. */
-static inline bool
-l2_for_us(const struct rte_ether_hdr *eth, const struct rte_ether_addr *mac)
-{
-	return rte_is_same_ether_addr(&eth->dst_addr, mac) ||
-	       rte_is_multicast_ether_addr(&eth->dst_addr);
-}
-
 static void
 data_burst(struct burst_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -259,6 +250,7 @@ data_burst(struct burst_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct rte_ether_hdr *eth;
+		bool l2_group;
 
 		if (i + PREFETCH_AHEAD < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD],
@@ -269,19 +261,23 @@ data_burst(struct burst_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 			continue;
 		}
 		eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-		if (unlikely(!l2_for_us(eth, mac))) {
+		/* A unicast frame must be addressed to the port; a router
+		 * does not forward what a neighbour sent to someone else. */
+		l2_group = rte_is_multicast_ether_addr(&eth->dst_addr);
+		if (unlikely(!l2_group &&
+			     !rte_is_same_ether_addr(&eth->dst_addr, mac))) {
 			drop(c, m, VRD_DROP_L2_OTHER_HOST);
 			continue;
 		}
 		if (likely(eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4))) {
 			struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
-			if (ip4_accept(c, m, ip)) {
+			if (ip4_accept(c, m, ip, l2_group)) {
 				ip4[n4] = rte_be_to_cpu_32(ip->dst_addr);
 				at4[n4++] = i;
 			}
 		} else if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV6)) {
 			struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(eth + 1);
-			if (ip6_accept(c, m, ip)) {
+			if (ip6_accept(c, m, ip, l2_group)) {
 				rte_memcpy(ip6[n6], ip->dst_addr, 16);
 				at6[n6++] = i;
 			}

@@ -59,6 +59,8 @@
 #include <rte_memcpy.h>
 #include <rte_udp.h>
 
+#include "vr_eal.h"
+
 #define BURST_MAX 64
 #define MAX_EAL_ARGS 64
 #define RX_DESC 1024
@@ -206,15 +208,11 @@ parse_args(int argc, char **argv, struct opts *o, int *eal_argc,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c, dash = argc;
+	int c, dash;
 	unsigned long v;
 	struct in_addr a;
 
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--") == 0) {
-			dash = i;
-			break;
-		}
+	dash = vr_args_eal_split(argc, argv, eal_argc, eal_argv);
 	while ((c = getopt_long(dash, argv, "h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
@@ -341,8 +339,6 @@ parse_args(int argc, char **argv, struct opts *o, int *eal_argc,
 			"from\n");
 		return -1;
 	}
-	*eal_argc = dash < argc ? argc - dash - 1 : 0;
-	*eal_argv = dash < argc ? argv + dash + 1 : NULL;
 	return 0;
 }
 
