@@ -28,6 +28,12 @@ int cmd_port_id(const char *name, bool dry_run, uint16_t *id,
 const char *cmd_port_name(uint16_t id);
 void cmd_format_ip(int family, const uint8_t *ip, char *buf, size_t len);
 
+struct vrd_vrf;
+/* `... vrf NAME` ending a command: removes the two words and returns the
+ * VRF, the default one when absent; NULL for `vrf all` if allow_all. */
+int cmd_take_vrf(int *argc, char **argv, bool dry_run, bool allow_all,
+		 struct vrd_vrf **v, struct vr_reply *r);
+
 struct vrd_port;
 int vrd_addr_set(struct vrd_port *vp, const struct vrd_prefix *a, bool add,
 		 bool to_kernel, struct vr_reply *r);

@@ -24,8 +24,8 @@ struct path_words {
 /* Resolves `via NH [dev PORT]` into a spec. Without dev, NH must lie in a
  * connected prefix, which names the port (as `ip route` does). */
 static int
-path_spec(const struct path_words *pw, int family, bool dry_run,
-	  struct vr_nh_spec *s, struct vr_reply *r)
+path_spec(struct vrd_vrf *v, const struct path_words *pw, int family,
+	  bool dry_run, struct vr_nh_spec *s, struct vr_reply *r)
 {
 	int fam;
 
@@ -39,8 +39,18 @@ path_spec(const struct path_words *pw, int family, bool dry_run,
 			return vr_reply_err(r, EINVAL, "next hop %s is not of "
 					    "the prefix's family", pw->via);
 	}
-	if (pw->dev != NULL)
-		return cmd_port_id(pw->dev, dry_run, &s->port, r);
+	if (pw->dev != NULL) {
+		if (cmd_port_id(pw->dev, dry_run, &s->port, r) < 0)
+			return -r->err;
+		/* Neighbours live in the port's VRF: a next hop through a
+		 * port of another VRF would never resolve here. */
+		if (!dry_run && vrd_vrf_of_port(s->port) != v)
+			return vr_reply_err(r, EXDEV, "port %s is in VRF %s, "
+					    "not %s", pw->dev,
+					    vrd_vrf_of_port(s->port)->name,
+					    v->name);
+		return 0;
+	}
 	if (dry_run)
 		return 0;
 	{
@@ -50,10 +60,10 @@ path_spec(const struct path_words *pw, int family, bool dry_run,
 
 		/* The covering connected prefix, or the neighbour's own host
 		 * route: both name the port the next hop is on. */
-		if (vr_fib_route_match(vrd.fib, family, s->gw, &ri) < 0 ||
+		if (vr_fib_route_match(v->fib, family, s->gw, &ri) < 0 ||
 		    (ri.origin != VR_ORIGIN_CONNECTED &&
 		     ri.origin != VR_ORIGIN_NEIGH) ||
-		    vr_fib_nhg_paths(vrd.fib, ri.nhg, &conn, 1, &n) < 0)
+		    vr_fib_nhg_paths(v->fib, ri.nhg, &conn, 1, &n) < 0)
 			return vr_reply_err(r, ENETUNREACH, "next hop %s is not "
 					    "on a connected network; add 'dev "
 					    "PORT' or an address first", pw->via);
@@ -63,17 +73,17 @@ path_spec(const struct path_words *pw, int family, bool dry_run,
 }
 
 static json_t *
-paths_json(uint32_t nhg)
+paths_json(const struct vr_fib *fib, uint32_t nhg)
 {
 	struct vr_nh_spec paths[VR_NHG_MAX_PATHS];
 	json_t *a = json_array();
 	unsigned int n = 0;
 
-	if (vr_fib_nhg_paths(vrd.fib, nhg, paths, VR_NHG_MAX_PATHS, &n) < 0)
+	if (vr_fib_nhg_paths(fib, nhg, paths, VR_NHG_MAX_PATHS, &n) < 0)
 		return a;
 	for (unsigned int i = 0; i < n && i < VR_NHG_MAX_PATHS; i++) {
 		const struct vr_nh *nh =
-			vr_fib_nh_get(vrd.fib, vrd.fib_fp->nhg[nhg].nh[i]);
+			vr_fib_nh_get(fib, vr_fib_fp(fib)->nhg[nhg].nh[i]);
 		json_t *o = json_object();
 		char ip[INET6_ADDRSTRLEN];
 
@@ -96,21 +106,21 @@ paths_json(uint32_t nhg)
 }
 
 static json_t *
-route_json(const struct vr_route_info *ri)
+route_json(const struct vrd_vrf *v, const struct vr_route_info *ri)
 {
 	char ip[INET6_ADDRSTRLEN], pfx[INET6_ADDRSTRLEN + 4];
 
 	cmd_format_ip(ri->family, ri->ip, ip, sizeof(ip));
 	snprintf(pfx, sizeof(pfx), "%s/%u", ip, ri->depth);
-	return json_pack("{s:s,s:s,s:o}", "prefix", pfx, "origin",
-			 vr_route_origin_name(ri->origin), "nexthops",
-			 paths_json(ri->nhg));
+	return json_pack("{s:s,s:s,s:s,s:o}", "prefix", pfx, "vrf", v->name,
+			 "origin", vr_route_origin_name(ri->origin), "nexthops",
+			 paths_json(v->fib, ri->nhg));
 }
 
 static void
-route_text(FILE *f, const struct vr_route_info *ri)
+route_text(FILE *f, const struct vrd_vrf *v, const struct vr_route_info *ri)
 {
-	json_t *j = route_json(ri), *nhs = json_object_get(j, "nexthops"), *nh;
+	json_t *j = route_json(v, ri), *nhs = json_object_get(j, "nexthops"), *nh;
 	size_t i;
 
 	fprintf(f, "%s", json_string_value(json_object_get(j, "prefix")));
@@ -121,12 +131,15 @@ route_text(FILE *f, const struct vr_route_info *ri)
 		fprintf(f, "%s%s%s%s%s (%s)", i ? "," : "", via ? " via " : "",
 			via ? via : "", dev ? " dev " : "", dev ? dev : "", type);
 	}
-	fprintf(f, " [%s]\n", json_string_value(json_object_get(j, "origin")));
+	fprintf(f, " [%s]%s%s\n", json_string_value(json_object_get(j, "origin")),
+		v == &vrd.vrfs[VRD_VRF_DEFAULT] ? "" : " vrf ",
+		v == &vrd.vrfs[VRD_VRF_DEFAULT] ? "" : v->name);
 	json_decref(j);
 }
 
 struct show_ctx {
 	struct vr_reply *r;
+	const struct vrd_vrf *v;
 	size_t n;
 };
 
@@ -137,11 +150,11 @@ show_one(const struct vr_route_info *ri, void *arg)
 
 	if (c->r->json) {
 		fputs(c->n ? ",\n" : "\n", c->r->out);
-		json_t *j = route_json(ri);
+		json_t *j = route_json(c->v, ri);
 		json_dumpf(j, c->r->out, JSON_COMPACT);
 		json_decref(j);
 	} else {
-		route_text(c->r->out, ri);
+		route_text(c->r->out, c->v, ri);
 	}
 	c->n++;
 	return 0;
@@ -151,21 +164,32 @@ static int
 route_show(int argc, char **argv, struct vr_reply *r)
 {
 	struct show_ctx c = { .r = r };
+	struct vrd_vrf *only;
 	struct vrd_prefix p;
 	static const uint8_t zero[VR_IP6_LEN];
 
+	if (cmd_take_vrf(&argc, argv, false, true, &only, r) < 0)
+		return -r->err;
 	if (argc > 1)
-		return vr_reply_err(r, EINVAL, "usage: route show [PREFIX]");
+		return vr_reply_err(r, EINVAL, "usage: route show [PREFIX] "
+				    "[vrf NAME|all]");
 	if (argc == 1 && cmd_parse_prefix(argv[0], false, &p, r) < 0)
 		return -r->err;
 	if (r->json)
 		fputc('[', r->out);
 	/* Routes are streamed one at a time: a full table is a million. */
-	if (argc == 1) {
-		vr_fib_route_walk(vrd.fib, p.family, p.ip, p.depth, show_one, &c);
-	} else {
-		vr_fib_route_walk(vrd.fib, AF_INET, zero, 0, show_one, &c);
-		vr_fib_route_walk(vrd.fib, AF_INET6, zero, 0, show_one, &c);
+	for (unsigned int i = 0; i < VRD_MAX_VRFS; i++) {
+		struct vrd_vrf *v = &vrd.vrfs[i];
+		if (!v->used || (only != NULL && only != v))
+			continue;
+		c.v = v;
+		if (argc == 1) {
+			vr_fib_route_walk(v->fib, p.family, p.ip, p.depth,
+					  show_one, &c);
+		} else {
+			vr_fib_route_walk(v->fib, AF_INET, zero, 0, show_one, &c);
+			vr_fib_route_walk(v->fib, AF_INET6, zero, 0, show_one, &c);
+		}
 	}
 	if (r->json)
 		fputs(c.n ? "\n]\n" : "]\n", r->out);
@@ -178,23 +202,27 @@ route_lookup(int argc, char **argv, struct vr_reply *r)
 	struct vr_route_info ri;
 	uint8_t ip[VR_IP6_LEN] = { 0 };
 	uint64_t dp_nhg;
+	struct vrd_vrf *v;
 	int family;
 	json_t *j;
 
+	if (cmd_take_vrf(&argc, argv, false, false, &v, r) < 0)
+		return -r->err;
 	if (argc != 1)
-		return vr_reply_err(r, EINVAL, "usage: route lookup ADDRESS");
+		return vr_reply_err(r, EINVAL, "usage: route lookup ADDRESS "
+				    "[vrf NAME]");
 	if (cmd_parse_addr(argv[0], &family, ip, r) < 0)
 		return -r->err;
 	/* What the data path itself returns, next to the RIB's answer. */
 	if (family == AF_INET) {
 		uint32_t h = (uint32_t)ip[0] << 24 | ip[1] << 16 | ip[2] << 8 | ip[3];
-		vr_fib_lookup4_bulk(vrd.fib_fp, &h, &dp_nhg, 1);
+		vr_fib_lookup4_bulk(vr_fib_fp(v->fib), &h, &dp_nhg, 1);
 	} else {
 		uint8_t a[1][RTE_FIB6_IPV6_ADDR_SIZE];
 		memcpy(a[0], ip, 16);
-		vr_fib_lookup6_bulk(vrd.fib_fp, a, &dp_nhg, 1);
+		vr_fib_lookup6_bulk(vr_fib_fp(v->fib), a, &dp_nhg, 1);
 	}
-	if (vr_fib_route_match(vrd.fib, family, ip, &ri) < 0) {
+	if (vr_fib_route_match(v->fib, family, ip, &ri) < 0) {
 		if (r->json)
 			vr_reply_json(r, json_pack("{s:s,s:n}", "address", argv[0],
 						   "route"));
@@ -209,18 +237,18 @@ route_lookup(int argc, char **argv, struct vr_reply *r)
 				    ri.nhg, (unsigned long)dp_nhg);
 	if (r->json) {
 		j = json_pack("{s:s,s:o}", "address", argv[0], "route",
-			      route_json(&ri));
+			      route_json(v, &ri));
 		vr_reply_json(r, j);
 	} else {
 		fprintf(r->out, "%s: ", argv[0]);
-		route_text(r->out, &ri);
+		route_text(r->out, v, &ri);
 	}
 	return 0;
 }
 
 /* Parses `via NH [dev PORT] ...`, `dev PORT`, `blackhole`, `unreachable`. */
 static int
-parse_paths(int argc, char **argv, int family, bool dry_run,
+parse_paths(struct vrd_vrf *v, int argc, char **argv, int family, bool dry_run,
 	    struct vr_nh_spec *specs, unsigned int *n, struct vr_reply *r)
 {
 	struct path_words pw[VR_NHG_MAX_PATHS] = { 0 };
@@ -268,25 +296,26 @@ parse_paths(int argc, char **argv, int family, bool dry_run,
 		if (pw[k].dev == NULL)
 			pw[k].dev = only_dev;
 	for (unsigned int k = 0; k < np; k++)
-		if (path_spec(&pw[k], family, dry_run, &specs[k], r) < 0)
+		if (path_spec(v, &pw[k], family, dry_run, &specs[k], r) < 0)
 			return -r->err;
 	*n = np;
 	return 0;
 }
 
 static int
-route_install(const struct vrd_prefix *p, const struct vr_nh_spec *specs,
-	      unsigned int n, uint8_t origin, struct vr_reply *r)
+route_install(struct vr_fib *fib, const struct vrd_prefix *p,
+	      const struct vr_nh_spec *specs, unsigned int n, uint8_t origin,
+	      struct vr_reply *r)
 {
 	uint32_t g;
-	int rc = vr_fib_nhg_get(vrd.fib, specs, n, &g);
+	int rc = vr_fib_nhg_get(fib, specs, n, &g);
 
 	if (rc < 0)
 		return vr_reply_err(r, -rc, "cannot create the next-hop group: %s",
 				    strerror(-rc));
-	rc = vr_fib_route_add(vrd.fib, p->family, p->ip, p->depth, g, origin);
+	rc = vr_fib_route_add(fib, p->family, p->ip, p->depth, g, origin);
 	if (rc < 0) {
-		vr_fib_nhg_put(vrd.fib, g);
+		vr_fib_nhg_put(fib, g);
 		return vr_reply_err(r, -rc, "cannot add the route: %s%s",
 				    strerror(-rc), rc == -ENOSPC ?
 				    " (the FIB could not grow: memory?)" : "");
@@ -299,33 +328,39 @@ route_add(int argc, char **argv, struct vr_reply *r, bool dry_run)
 {
 	struct vr_nh_spec specs[VR_NHG_MAX_PATHS];
 	struct vrd_prefix p;
+	struct vrd_vrf *v;
 	unsigned int n;
 
+	if (cmd_take_vrf(&argc, argv, dry_run, false, &v, r) < 0)
+		return -r->err;
 	if (argc < 2)
 		return vr_reply_err(r, EINVAL, "usage: route add PREFIX via NH "
 				    "[dev PORT] [via NH ...] | dev PORT | "
-				    "blackhole | unreachable");
+				    "blackhole | unreachable [vrf NAME]");
 	if (cmd_parse_prefix(argv[0], true, &p, r) < 0 ||
-	    parse_paths(argc - 1, argv + 1, p.family, dry_run, specs, &n, r) < 0)
+	    parse_paths(v, argc - 1, argv + 1, p.family, dry_run, specs, &n, r) < 0)
 		return -r->err;
 	if (dry_run)
 		return 0;
-	return route_install(&p, specs, n, VR_ORIGIN_CLI, r);
+	return route_install(v->fib, &p, specs, n, VR_ORIGIN_CLI, r);
 }
 
 static int
 route_del(int argc, char **argv, struct vr_reply *r, bool dry_run)
 {
 	struct vrd_prefix p;
+	struct vrd_vrf *v;
 	int rc;
 
+	if (cmd_take_vrf(&argc, argv, dry_run, false, &v, r) < 0)
+		return -r->err;
 	if (argc != 1)
-		return vr_reply_err(r, EINVAL, "usage: route del PREFIX");
+		return vr_reply_err(r, EINVAL, "usage: route del PREFIX [vrf NAME]");
 	if (cmd_parse_prefix(argv[0], true, &p, r) < 0)
 		return -r->err;
 	if (dry_run)
 		return 0;
-	rc = vr_fib_route_del(vrd.fib, p.family, p.ip, p.depth);
+	rc = vr_fib_route_del(v->fib, p.family, p.ip, p.depth);
 	if (rc == -ENOENT)
 		return vr_reply_err(r, ENOENT, "no route %s", argv[0]);
 	if (rc < 0)
@@ -348,11 +383,14 @@ route_load(int argc, char **argv, struct vr_reply *r, bool dry_run)
 	gzFile f;
 	uint32_t g;
 	int family, rc = 0;
+	struct vrd_vrf *v;
 	double secs;
 
+	if (cmd_take_vrf(&argc, argv, dry_run, false, &v, r) < 0)
+		return -r->err;
 	if (argc < 3 || strcmp(argv[1], "via") != 0)
 		return vr_reply_err(r, EINVAL, "usage: route load FILE via NH "
-				    "[dev PORT]");
+				    "[dev PORT] [vrf NAME]");
 	{
 		int fam;
 		uint8_t ip[VR_IP6_LEN];
@@ -360,7 +398,7 @@ route_load(int argc, char **argv, struct vr_reply *r, bool dry_run)
 			return -r->err;
 		family = fam;
 	}
-	if (parse_paths(argc - 1, argv + 1, family, dry_run, &spec, &np, r) < 0)
+	if (parse_paths(v, argc - 1, argv + 1, family, dry_run, &spec, &np, r) < 0)
 		return -r->err;
 	if (np != 1)
 		return vr_reply_err(r, EINVAL, "route load takes one next hop");
@@ -420,28 +458,28 @@ route_load(int argc, char **argv, struct vr_reply *r, bool dry_run)
 	}
 	if (dry_run || n == 0)
 		goto out;
-	if ((rc = vr_fib_reserve(vrd.fib, family, (uint32_t)n)) < 0) {
+	if ((rc = vr_fib_reserve(v->fib, family, (uint32_t)n)) < 0) {
 		rc = vr_reply_err(r, -rc, "cannot size the FIB for %zu routes: %s",
 				  n, strerror(-rc));
 		goto out;
 	}
-	if ((rc = vr_fib_nhg_get(vrd.fib, &spec, 1, &g)) < 0) {
+	if ((rc = vr_fib_nhg_get(v->fib, &spec, 1, &g)) < 0) {
 		rc = vr_reply_err(r, -rc, "cannot create the next hop: %s",
 				  strerror(-rc));
 		goto out;
 	}
 	for (done = 0; done < n; done++) {
-		vr_fib_nhg_ref(vrd.fib, g);
-		rc = vr_fib_route_add(vrd.fib, family, pfx[done].ip,
+		vr_fib_nhg_ref(v->fib, g);
+		rc = vr_fib_route_add(v->fib, family, pfx[done].ip,
 				      pfx[done].depth, g, VR_ORIGIN_CLI);
 		if (rc < 0) {
-			vr_fib_nhg_put(vrd.fib, g);
+			vr_fib_nhg_put(v->fib, g);
 			rc = vr_reply_err(r, -rc, "loaded %zu of %zu routes; "
 					  "then: %s", done, n, strerror(-rc));
 			break;
 		}
 	}
-	vr_fib_nhg_put(vrd.fib, g);
+	vr_fib_nhg_put(v->fib, g);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	if (rc == 0) {
@@ -530,6 +568,7 @@ vrd_addr_set(struct vrd_port *vp, const struct vrd_prefix *pa, bool add,
 	struct vrd_prefix a = *pa, net;
 	struct vr_nh_spec spec = { 0 };
 	char err[256], ip[INET6_ADDRSTRLEN];
+	struct vr_fib *fib = vrd.vrfs[vp->vrf].fib;
 	unsigned int i;
 	int rc;
 
@@ -553,9 +592,9 @@ vrd_addr_set(struct vrd_port *vp, const struct vrd_prefix *pa, bool add,
 	net.depth = 8 * (a.family == AF_INET ? 4 : 16);
 	if (!add) {
 		a.depth = vp->addrs[i].depth;
-		vr_fib_route_del(vrd.fib, a.family, a.ip, net.depth);
+		vr_fib_route_del(fib, a.family, a.ip, net.depth);
 		if (a.depth < net.depth)
-			vr_fib_route_del(vrd.fib, a.family, a.ip, a.depth);
+			vr_fib_route_del(fib, a.family, a.ip, a.depth);
 		vp->addrs[i] = vp->addrs[--vp->n_addrs];
 		port_fp_addrs_update(vp);
 		if (to_kernel)
@@ -566,14 +605,14 @@ vrd_addr_set(struct vrd_port *vp, const struct vrd_prefix *pa, bool add,
 	spec.family = a.family;
 	spec.port = vp->port_id;
 	spec.type = VR_NH_LOCAL;
-	rc = route_install(&net, &spec, 1, VR_ORIGIN_LOCAL, r);
+	rc = route_install(fib, &net, &spec, 1, VR_ORIGIN_LOCAL, r);
 	if (rc < 0)
 		return rc;
 	if (a.depth < net.depth) {
 		spec.type = VR_NH_UNRESOLVED;  /* gw zero: glean */
-		rc = route_install(&a, &spec, 1, VR_ORIGIN_CONNECTED, r);
+		rc = route_install(fib, &a, &spec, 1, VR_ORIGIN_CONNECTED, r);
 		if (rc < 0) {
-			vr_fib_route_del(vrd.fib, a.family, a.ip, net.depth);
+			vr_fib_route_del(fib, a.family, a.ip, net.depth);
 			return rc;
 		}
 	}
@@ -665,7 +704,10 @@ cmd_neigh(int argc, char **argv, struct vr_reply *r, bool dry_run)
 		struct neigh_show_ctx c = { .r = r, .a = json_array() };
 		if (dry_run)
 			goto done;
-		vr_fib_neigh_walk(vrd.fib, neigh_show_one, &c);
+		for (unsigned int i = 0; i < VRD_MAX_VRFS; i++)
+			if (vrd.vrfs[i].used)
+				vr_fib_neigh_walk(vrd.vrfs[i].fib, neigh_show_one,
+						  &c);
 		if (r->json) {
 			vr_reply_json(r, c.a);
 			return 0;
@@ -688,7 +730,8 @@ done:
 			return -r->err;
 		if (dry_run)
 			return 0;
-		rc = vr_fib_neigh_add(vrd.fib, family, ip, port, &mac);
+		rc = vr_fib_neigh_add(vrd_vrf_of_port(port)->fib, family, ip,
+				      port, &mac);
 		if (rc < 0)
 			return vr_reply_err(r, -rc, "neigh add %s: %s", argv[1],
 					    strerror(-rc));
@@ -704,7 +747,8 @@ done:
 		if (dry_run)
 			return 0;
 		vrd_tap_neigh(argv[3], family, ip, NULL);
-		rc = vr_fib_neigh_del(vrd.fib, family, ip, port);
+		rc = vr_fib_neigh_del(vrd_vrf_of_port(port)->fib, family, ip,
+				      port);
 		if (rc < 0)
 			return vr_reply_err(r, -rc, "neigh del %s dev %s: %s",
 					    argv[1], argv[3], strerror(-rc));

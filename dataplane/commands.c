@@ -103,8 +103,9 @@ port_json(const struct vrd_port *vp)
 
 	rte_ether_format_addr(mac, sizeof(mac), &vrd.port_fp[vp->port_id].mac);
 	rte_eth_link_get_nowait(vp->port_id, &link);
-	return json_pack("{s:s,s:i,s:s,s:s,s:s,s:i,s:s,s:i,s:i,s:s}",
+	return json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:i,s:s,s:i,s:i,s:s}",
 			 "name", vp->name, "port_id", vp->port_id,
+			 "vrf", vrd.vrfs[vp->vrf].name,
 			 "devargs", vp->devargs, "driver", vp->driver,
 			 "mac", mac, "mtu", vrd.port_fp[vp->port_id].mtu,
 			 "link", link.link_status ? "up" : "down",
@@ -115,12 +116,33 @@ port_json(const struct vrd_port *vp)
 static int
 cmd_port(int argc, char **argv, struct vr_reply *r, bool dry_run)
 {
-	if (argc == 4 && strcmp(argv[0], "add") == 0 &&
+	if (argc >= 4 && strcmp(argv[0], "add") == 0 &&
 	    strcmp(argv[2], "devargs") == 0) {
+		struct vrd_vrf *v;
+		int rc;
+
+		if (cmd_take_vrf(&argc, argv, dry_run, false, &v, r) < 0)
+			return -r->err;
+		if (argc != 4)
+			return vr_reply_err(r, EINVAL, "usage: port add NAME "
+					    "devargs DEVARGS [vrf NAME]");
 		if (dry_run)
 			return strlen(argv[1]) && strlen(argv[1]) < IFNAMSIZ ? 0 :
 			       vr_reply_err(r, EINVAL, "bad port name '%s'", argv[1]);
-		return vrd_port_add(argv[1], argv[3], r);
+		if ((rc = vrd_port_add(argv[1], argv[3], r)) < 0)
+			return rc;
+		return vrd_vrf_port_set(vrd_port_by_name(argv[1]), v, r);
+	}
+	if (argc == 4 && strcmp(argv[0], "set") == 0 &&
+	    strcmp(argv[2], "vrf") == 0) {
+		struct vrd_vrf *v;
+		uint16_t id = 0;
+
+		if (cmd_port_id(argv[1], dry_run, &id, r) < 0 ||
+		    cmd_take_vrf(&argc, argv, dry_run, false, &v, r) < 0 ||
+		    dry_run)
+			return -r->err;
+		return vrd_vrf_port_set(vrd_port_by_id(id), v, r);
 	}
 	if ((argc == 1 || argc == 2) && strcmp(argv[0], "show") == 0) {
 		json_t *a = json_array();
@@ -145,10 +167,11 @@ cmd_port(int argc, char **argv, struct vr_reply *r, bool dry_run)
 		size_t i;
 		json_t *o;
 		json_array_foreach(a, i, o)
-			fprintf(r->out, "%s: port %lld %s %s mac %s mtu %lld link "
-				"%s rxq %lld (%s)\n",
+			fprintf(r->out, "%s: port %lld vrf %s %s %s mac %s mtu %lld "
+				"link %s rxq %lld (%s)\n",
 				json_string_value(json_object_get(o, "name")),
 				json_integer_value(json_object_get(o, "port_id")),
+				json_string_value(json_object_get(o, "vrf")),
 				json_string_value(json_object_get(o, "driver")),
 				json_string_value(json_object_get(o, "devargs")),
 				json_string_value(json_object_get(o, "mac")),
@@ -159,8 +182,9 @@ cmd_port(int argc, char **argv, struct vr_reply *r, bool dry_run)
 		json_decref(a);
 		return 0;
 	}
-	return vr_reply_err(r, EINVAL, "usage: port add NAME devargs DEVARGS | "
-			    "port show [NAME]");
+	return vr_reply_err(r, EINVAL, "usage: port add NAME devargs DEVARGS "
+			    "[vrf NAME] | port set NAME vrf NAME | port show "
+			    "[NAME]");
 }
 
 static int
@@ -180,16 +204,18 @@ cmd_stats(int argc, char **argv, struct vr_reply *r, bool dry_run)
 }
 
 static const char help_text[] =
-	"port add NAME devargs DEVARGS     add a DPDK port and its TAP\n"
+	"port add NAME devargs DEVARGS [vrf VRF]  a DPDK port and its TAP\n"
+	"port set NAME vrf VRF             move a port (without addresses)\n"
 	"port show [NAME]\n"
+	"vrf add NAME table ID | vrf del NAME | vrf show\n"
 	"addr add|del PREFIX dev PORT      e.g. addr add 10.0.1.1/24 dev p0\n"
 	"addr show\n"
-	"route add PREFIX via NH [dev PORT] [via NH [dev PORT]]...\n"
-	"route add PREFIX dev PORT | blackhole | unreachable\n"
-	"route del PREFIX\n"
-	"route show [PREFIX]\n"
-	"route lookup ADDRESS\n"
-	"route load FILE via NH [dev PORT] a file of prefixes, plain or gzip\n"
+	"route add PREFIX via NH [dev PORT] [via NH [dev PORT]]... [vrf VRF]\n"
+	"route add PREFIX dev PORT | blackhole | unreachable [vrf VRF]\n"
+	"route del PREFIX [vrf VRF]\n"
+	"route show [PREFIX] [vrf VRF|all] (the default VRF without vrf)\n"
+	"route lookup ADDRESS [vrf VRF]\n"
+	"route load FILE via NH [dev PORT] [vrf VRF]  prefixes, plain or gzip\n"
 	"neigh add IP lladdr MAC dev PORT\n"
 	"neigh del IP dev PORT\n"
 	"neigh show\n"
@@ -208,6 +234,8 @@ vrd_cmd(int argc, char **argv, struct vr_reply *r, bool dry_run)
 		return cmd_addr(argc - 1, argv + 1, r, dry_run);
 	if (strcmp(argv[0], "route") == 0)
 		return cmd_route(argc - 1, argv + 1, r, dry_run);
+	if (strcmp(argv[0], "vrf") == 0)
+		return vrd_cmd_vrf(argc - 1, argv + 1, r, dry_run);
 	if (strcmp(argv[0], "neigh") == 0)
 		return cmd_neigh(argc - 1, argv + 1, r, dry_run);
 	if (strcmp(argv[0], "stats") == 0)
@@ -232,7 +260,7 @@ void
 vrd_api_handler(int argc, char **argv, struct vr_reply *r, void *arg)
 {
 	vrd_cmd(argc, argv, r, false);
-	vr_fib_reclaim(vrd.fib);
+	vrd_vrfs_reclaim();
 }
 
 /* Replays a file of commands: all lines are parsed first, so a file with

@@ -6,6 +6,9 @@
  * is installed with the group of their flattened paths. Interfaces are
  * the TAPs, so an ifindex names a vrd port by the TAP's name.
  *
+ * VRFs: a route's table id (RTA_TABLE) names the vrd VRF it goes into;
+ * a table no VRF has is counted and ignored until `vrf add` gives one.
+ *
  * Resync: zebra replays its whole RIB on every connection. Each session
  * has a generation, stamped on the routes it installs (the RIB tag). Once
  * the session has been quiet for VRD_FPM_SETTLE_S after coming up, routes
@@ -37,21 +40,23 @@
 #define FRR_PROTO_STATIC 196
 
 /* zebra's next-hop object as received, and the vrd group its flattened
- * paths make, once a route has needed it (0: not yet). The object holds
- * one reference on that group, so routes via the same object share it
- * without flattening and hashing again. */
+ * paths make in each VRF, once a route there has needed it (0: not yet).
+ * The object holds one reference on each group, so routes via the same
+ * object share it without flattening and hashing again. */
 struct fpm_object {
 	struct vr_fpm_nexthop nh;
-	uint32_t nhg;
-	uint8_t nhg_family;
+	uint32_t nhg[VRD_MAX_VRFS];
+	uint8_t nhg_family[VRD_MAX_VRFS];
 };
 
 struct fpm_state {
 	struct vr_fpm *fpm;
 	struct rte_hash *nh;         /* zebra nexthop id -> struct fpm_object* */
 	uint8_t gen;                 /* this session's tag, 1..255 */
+	uint8_t vrf_gen[VRD_MAX_VRFS]; /* the last session that sent a route
+	                              * of the VRF's table */
 	bool sweep_pending;
-	uint64_t swept, unsupported_table, unknown_ifindex;
+	uint64_t swept, unknown_table, unknown_ifindex, nexthop_other_vrf;
 };
 
 static struct fpm_state fs;
@@ -78,7 +83,8 @@ fpm_origin(uint8_t origin)
 }
 
 static int
-path_to_spec(int family, const struct vr_fpm_path *p, struct vr_nh_spec *s)
+path_to_spec(unsigned int vrf, int family, const struct vr_fpm_path *p,
+	     struct vr_nh_spec *s)
 {
 	char name[IF_NAMESIZE];
 	struct vrd_port *vp;
@@ -93,14 +99,21 @@ path_to_spec(int family, const struct vr_fpm_path *p, struct vr_nh_spec *s)
 		fs.unknown_ifindex++;
 		return -ENODEV;
 	}
+	/* Neighbours live in the port's VRF: a path out of another VRF
+	 * would never resolve. zebra sends such paths when the kernel has
+	 * no VRF devices (every connected route lands in table 254). */
+	if (vp->vrf != vrf) {
+		fs.nexthop_other_vrf++;
+		return -EXDEV;
+	}
 	s->port = vp->port_id;
 	return 0;
 }
 
 /* Flattens a next-hop object (and a group's members) into specs. */
 static int
-object_specs(int family, uint32_t id, struct vr_nh_spec *specs, unsigned int *n,
-	     int depth)
+object_specs(unsigned int vrf, int family, uint32_t id,
+	     struct vr_nh_spec *specs, unsigned int *n, int depth)
 {
 	struct vr_fpm_nexthop *nh;
 	void *data;
@@ -111,8 +124,8 @@ object_specs(int family, uint32_t id, struct vr_nh_spec *specs, unsigned int *n,
 	nh = &((struct fpm_object *)data)->nh;
 	if (nh->n_members > 0) {
 		for (unsigned int i = 0; i < nh->n_members; i++)
-			if ((rc = object_specs(family, nh->members[i], specs, n,
-					       depth + 1)) < 0)
+			if ((rc = object_specs(vrf, family, nh->members[i],
+					       specs, n, depth + 1)) < 0)
 				return rc;
 		return 0;
 	}
@@ -126,10 +139,18 @@ object_specs(int family, uint32_t id, struct vr_nh_spec *specs, unsigned int *n,
 		(*n)++;
 		return 0;
 	}
-	if ((rc = path_to_spec(family, &nh->path, &specs[*n])) < 0)
+	if ((rc = path_to_spec(vrf, family, &nh->path, &specs[*n])) < 0)
 		return rc;
 	(*n)++;
 	return 0;
+}
+
+static void
+object_forget_group(struct fpm_object *o, unsigned int vrf)
+{
+	if (o->nhg[vrf] != 0)
+		vr_fib_nhg_put(vrd.vrfs[vrf].fib, o->nhg[vrf]);
+	o->nhg[vrf] = 0;
 }
 
 static void
@@ -137,23 +158,29 @@ object_free(struct fpm_object *o)
 {
 	if (o == NULL)
 		return;
-	vr_fib_nhg_put(vrd.fib, o->nhg);
+	for (unsigned int v = 0; v < VRD_MAX_VRFS; v++)
+		object_forget_group(o, v);
 	free(o);
 }
 
 /* Groups made from an object that contains this one are stale too. */
 static void
-objects_forget_groups(void)
+objects_forget_groups(unsigned int vrf_from, unsigned int vrf_to)
 {
 	const void *key;
 	void *data;
 	uint32_t it = 0;
 
-	while (rte_hash_iterate(fs.nh, &key, &data, &it) >= 0) {
-		struct fpm_object *o = data;
-		vr_fib_nhg_put(vrd.fib, o->nhg);
-		o->nhg = 0;
-	}
+	while (fs.nh != NULL && rte_hash_iterate(fs.nh, &key, &data, &it) >= 0)
+		for (unsigned int v = vrf_from; v < vrf_to; v++)
+			object_forget_group(data, v);
+}
+
+void
+vrd_fpm_vrf_release(unsigned int vrf)
+{
+	objects_forget_groups(vrf, vrf + 1);
+	fs.vrf_gen[vrf] = 0;
 }
 
 static int
@@ -168,7 +195,8 @@ on_nexthop_add(void *arg, const struct vr_fpm_nexthop *nh)
 		return -ENOMEM;
 	copy->nh = *nh;
 	if (rte_hash_lookup_data(fs.nh, &nh->id, &old) >= 0)
-		objects_forget_groups();   /* a group may hold the old one */
+		/* a group may hold the old one */
+		objects_forget_groups(0, VRD_MAX_VRFS);
 	rc = rte_hash_add_key_data(fs.nh, &nh->id, copy);
 	if (rc < 0) {
 		free(copy);
@@ -195,8 +223,9 @@ on_nexthop_del(void *arg, uint32_t id)
 /* The group for a route via object id, made once per object. Returns a
  * reference for the route. */
 static int
-object_group(int family, uint32_t id, uint32_t *g)
+object_group(unsigned int vrf, int family, uint32_t id, uint32_t *g)
 {
+	struct vr_fib *fib = vrd.vrfs[vrf].fib;
 	struct vr_nh_spec specs[VR_NHG_MAX_PATHS];
 	struct fpm_object *o;
 	unsigned int n = 0;
@@ -207,40 +236,46 @@ object_group(int family, uint32_t id, uint32_t *g)
 		return -ENOENT;
 	o = data;
 	/* A group's or a blackhole's family is the route's: cache one. */
-	if (o->nhg == 0 || o->nhg_family != family) {
-		if ((rc = object_specs(family, id, specs, &n, 0)) < 0)
+	if (o->nhg[vrf] == 0 || o->nhg_family[vrf] != family) {
+		if ((rc = object_specs(vrf, family, id, specs, &n, 0)) < 0)
 			return rc;
-		if ((rc = vr_fib_nhg_get(vrd.fib, specs, n, g)) < 0)
+		if ((rc = vr_fib_nhg_get(fib, specs, n, g)) < 0)
 			return rc;
-		vr_fib_nhg_put(vrd.fib, o->nhg);
-		o->nhg = *g;               /* the object keeps this reference */
-		o->nhg_family = family;
+		object_forget_group(o, vrf);
+		o->nhg[vrf] = *g;          /* the object keeps this reference */
+		o->nhg_family[vrf] = family;
 	}
-	vr_fib_nhg_ref(vrd.fib, o->nhg);
-	*g = o->nhg;
+	vr_fib_nhg_ref(fib, o->nhg[vrf]);
+	*g = o->nhg[vrf];
 	return 0;
 }
 
-static bool
-table_ok(uint32_t table)
+/* The VRF of a route's table, or -1: counted, and said once per table
+ * in a row, since zebra may send thousands. */
+static int
+vrf_of_table(uint32_t table)
 {
-	if (table == RT_TABLE_MAIN || table == RT_TABLE_UNSPEC)
-		return true;
-	/* One FIB per slice for now: a VRF table is refused, loudly once. */
-	if (fs.unsupported_table++ == 0)
-		fprintf(stderr, "vrd: fpm: routes of table %u ignored: vrd has "
-			"only the main table (VRFs are not supported yet)\n", table);
-	return false;
+	static uint32_t last_said = UINT32_MAX;
+	struct vrd_vrf *v = vrd_vrf_by_table(table);
+
+	if (v != NULL)
+		return (int)(v - vrd.vrfs);
+	fs.unknown_table++;
+	if (table != last_said)
+		fprintf(stderr, "vrd: fpm: routes of table %u ignored: no VRF has "
+			"it (vrctl vrf add NAME table %u)\n", table, table);
+	last_said = table;
+	return -1;
 }
 
 static bool
-group_has_gw(uint32_t g)
+group_has_gw(struct vr_fib *fib, uint32_t g)
 {
 	static const uint8_t zero[VR_IP6_LEN];
 	struct vr_nh_spec p;
 	unsigned int n;
 
-	return vr_fib_nhg_paths(vrd.fib, g, &p, 1, &n) == 0 &&
+	return vr_fib_nhg_paths(fib, g, &p, 1, &n) == 0 &&
 	       memcmp(p.gw, zero, VR_IP6_LEN) != 0;
 }
 
@@ -250,11 +285,13 @@ on_route_add(void *arg, const struct vr_fpm_route *r)
 	struct vr_nh_spec specs[VR_NHG_MAX_PATHS];
 	unsigned int n = 0;
 	bool has_gw = false;
+	struct vr_fib *fib;
+	int rc = 0, vrf;
 	uint32_t g;
-	int rc = 0;
 
-	if (!table_ok(r->table))
+	if ((vrf = vrf_of_table(r->table)) < 0)
 		return -ENOTSUP;
+	fib = vrd.vrfs[vrf].fib;
 	if (r->type != VR_FPM_UNICAST) {
 		memset(specs, 0, sizeof(specs[0]));
 		specs[0].family = r->family;
@@ -263,12 +300,14 @@ on_route_add(void *arg, const struct vr_fpm_route *r)
 		specs[0].port = UINT16_MAX;
 		n = 1;
 	} else if (r->nh_id != 0) {
-		if ((rc = object_group(r->family, r->nh_id, &g)) < 0)
+		if ((rc = object_group((unsigned int)vrf, r->family, r->nh_id,
+				       &g)) < 0)
 			return rc;
 		goto install;
 	} else {
 		for (unsigned int i = 0; i < r->n_paths && rc == 0; i++)
-			rc = path_to_spec(r->family, &r->paths[i], &specs[n++]);
+			rc = path_to_spec((unsigned int)vrf, r->family,
+					  &r->paths[i], &specs[n++]);
 	}
 	if (rc < 0 || n == 0)
 		return rc < 0 ? rc : -EINVAL;
@@ -277,14 +316,15 @@ on_route_add(void *arg, const struct vr_fpm_route *r)
 		if (memcmp(specs[i].gw, zero, VR_IP6_LEN) != 0)
 			has_gw = true;
 	}
-	if ((rc = vr_fib_nhg_get(vrd.fib, specs, n, &g)) < 0)
+	if ((rc = vr_fib_nhg_get(fib, specs, n, &g)) < 0)
 		return rc;
 install:
-	has_gw = has_gw || group_has_gw(g);
-	rc = vr_fib_route_add_tagged(vrd.fib, r->family, r->dst, r->dst_len, g,
+	fs.vrf_gen[vrf] = fs.gen;
+	has_gw = has_gw || group_has_gw(fib, g);
+	rc = vr_fib_route_add_tagged(fib, r->family, r->dst, r->dst_len, g,
 				     origin_of(r->protocol, has_gw), fs.gen);
 	if (rc < 0) {
-		vr_fib_nhg_put(vrd.fib, g);
+		vr_fib_nhg_put(fib, g);
 		return rc;
 	}
 	vr_fpm_report_offload(fs.fpm, r);
@@ -295,14 +335,17 @@ static int
 on_route_del(void *arg, const struct vr_fpm_route *r)
 {
 	struct vr_route_info ri;
+	struct vr_fib *fib;
+	int vrf;
 
-	if (!table_ok(r->table))
+	if ((vrf = vrf_of_table(r->table)) < 0)
 		return -ENOTSUP;
+	fib = vrd.vrfs[vrf].fib;
 	/* Only what FPM put there: an address's local route stays. */
-	if (vr_fib_route_get(vrd.fib, r->family, r->dst, r->dst_len, &ri) < 0 ||
+	if (vr_fib_route_get(fib, r->family, r->dst, r->dst_len, &ri) < 0 ||
 	    ri.tag == 0)
 		return -ENOENT;
-	return vr_fib_route_del(vrd.fib, r->family, r->dst, r->dst_len);
+	return vr_fib_route_del(fib, r->family, r->dst, r->dst_len);
 }
 
 static void
@@ -348,14 +391,32 @@ vrd_fpm_poll(void)
 	    vr_fpm_idle_seconds(fs.fpm) < VRD_FPM_SETTLE_S)
 		return;
 	fs.sweep_pending = false;
-	vr_fib_route_walk(vrd.fib, AF_INET, zero, 0, collect_stale, &s);
-	vr_fib_route_walk(vrd.fib, AF_INET6, zero, 0, collect_stale, &s);
-	for (size_t i = 0; i < s.n; i++)
-		if (vr_fib_route_del(vrd.fib, s.r[i].family, s.r[i].ip,
-				     s.r[i].depth) == 0)
-			fs.swept++;
-	if (s.n > 0)
-		fprintf(stderr, "vrd: fpm: resync swept %zu stale routes\n", s.n);
+	for (unsigned int v = 0; v < VRD_MAX_VRFS; v++) {
+		struct vr_fib *fib = vrd.vrfs[v].fib;
+
+		if (!vrd.vrfs[v].used)
+			continue;
+		/* zebra replays the main table of each of its VRFs, but not
+		 * the other tables of its default VRF (`ip route ... table
+		 * N`; FRR 8.4's fpm_rib_send walks VRF tables only). A VRF
+		 * this session sent nothing for is kept rather than emptied. */
+		if (v != VRD_VRF_DEFAULT && fs.vrf_gen[v] != fs.gen) {
+			fprintf(stderr, "vrd: fpm: resync: zebra replayed no "
+				"route of table %u: VRF %s kept as it is\n",
+				vrd.vrfs[v].table, vrd.vrfs[v].name);
+			continue;
+		}
+		s.n = 0;
+		vr_fib_route_walk(fib, AF_INET, zero, 0, collect_stale, &s);
+		vr_fib_route_walk(fib, AF_INET6, zero, 0, collect_stale, &s);
+		for (size_t i = 0; i < s.n; i++)
+			if (vr_fib_route_del(fib, s.r[i].family, s.r[i].ip,
+					     s.r[i].depth) == 0)
+				fs.swept++;
+		if (s.n > 0)
+			fprintf(stderr, "vrd: fpm: resync swept %zu stale routes "
+				"in VRF %s\n", s.n, vrd.vrfs[v].name);
+	}
 	free(s.r);
 }
 
@@ -422,6 +483,19 @@ vrd_fpm_stop(void)
 	fs.nh = NULL;
 }
 
+/* Routes FPM could have put in: every VRF's, as zebra sees them all. */
+static uint64_t
+fpm_routes(void)
+{
+	uint64_t n = 0;
+
+	for (unsigned int v = 0; v < VRD_MAX_VRFS; v++)
+		if (vrd.vrfs[v].used)
+			n += vr_fib_route_count(vrd.vrfs[v].fib, AF_INET) +
+			     vr_fib_route_count(vrd.vrfs[v].fib, AF_INET6);
+	return n;
+}
+
 void
 vrd_fpm_show(struct vr_reply *r)
 {
@@ -436,7 +510,7 @@ vrd_fpm_show(struct vr_reply *r)
 		return;
 	}
 	st = vr_fpm_stats(fs.fpm);
-	j = json_pack("{s:b,s:b,s:i,s:I,s:f,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+	j = json_pack("{s:b,s:b,s:i,s:I,s:f,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 		      "enabled", 1, "connected", vr_fpm_connected(fs.fpm),
 		      "generation", fs.gen,
 		      "session_frames", (json_int_t)st->session_frames,
@@ -448,11 +522,11 @@ vrd_fpm_show(struct vr_reply *r)
 		      "ignored", (json_int_t)st->ignored,
 		      "nexthop_objects", (json_int_t)rte_hash_count(fs.nh),
 		      "swept", (json_int_t)fs.swept,
-		      "unsupported_table", (json_int_t)fs.unsupported_table,
+		      "unknown_table", (json_int_t)fs.unknown_table,
 		      "unknown_ifindex", (json_int_t)fs.unknown_ifindex,
+		      "nexthop_other_vrf", (json_int_t)fs.nexthop_other_vrf,
 		      "resync_pending", (json_int_t)fs.sweep_pending,
-		      "routes", (json_int_t)(vr_fib_route_count(vrd.fib, AF_INET) +
-					     vr_fib_route_count(vrd.fib, AF_INET6)));
+		      "routes", (json_int_t)fpm_routes());
 	if (r->json) {
 		vr_reply_json(r, j);
 		return;

@@ -101,10 +101,10 @@ on_neigh(const struct nlmsghdr *nlh)
 		struct rte_ether_addr mac;
 		memcpy(&mac, mnl_attr_get_payload(t.tb[NDA_LLADDR]), sizeof(mac));
 		if (!rte_is_multicast_ether_addr(&mac) && !rte_is_zero_ether_addr(&mac))
-			vr_fib_neigh_add(vrd.fib, nd->ndm_family, ip, vp->port_id, &mac);
+			vr_fib_neigh_add(vrd.vrfs[vp->vrf].fib, nd->ndm_family, ip, vp->port_id, &mac);
 	} else if (nlh->nlmsg_type == RTM_DELNEIGH ||
 		   (nd->ndm_state & (NUD_FAILED | NUD_INCOMPLETE))) {
-		vr_fib_neigh_del(vrd.fib, nd->ndm_family, ip, vp->port_id);
+		vr_fib_neigh_del(vrd.vrfs[vp->vrf].fib, nd->ndm_family, ip, vp->port_id);
 	}
 }
 

@@ -221,10 +221,8 @@ parse_args(int argc, char **argv, const char **config, unsigned int *mbufs,
 static int
 workers_create(void)
 {
-	struct vr_fib_conf fc = { .name = "vrd", .socket_id = (int)rte_socket_id() };
 	unsigned int lcore;
 	size_t sz;
-	int rc;
 
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		struct vrd_worker *w;
@@ -252,14 +250,7 @@ workers_create(void)
 	if (vrd.qsv == NULL)
 		return -ENOMEM;
 	rte_rcu_qsbr_init(vrd.qsv, vrd.n_workers);
-	fc.qsv = vrd.qsv;
-	rc = vr_fib_create(&fc, &vrd.fib);
-	if (rc < 0) {
-		fprintf(stderr, "vrd: cannot create the FIB: %s\n", strerror(-rc));
-		return rc;
-	}
-	vrd.fib_fp = vr_fib_fp(vrd.fib);
-	return 0;
+	return vrd_vrfs_init();
 }
 
 int
@@ -331,7 +322,7 @@ main(int argc, char **argv)
 	while (!vrd.stop) {
 		vr_evloop_run_once(vrd.loop, 100);
 		vrd_fpm_poll();
-		vr_fib_reclaim(vrd.fib);
+		vrd_vrfs_reclaim();
 	}
 	rc = 0;
 stop:
@@ -343,7 +334,7 @@ stop:
 	vr_evloop_destroy(vrd.loop);
 	vrd_ports_close(remove_taps);
 out:
-	vr_fib_destroy(vrd.fib);
+	vrd_vrfs_destroy();
 	rte_eal_cleanup();
 	return rc;
 }

@@ -196,8 +196,10 @@ vrd_port_add(const char *name, const char *devargs, struct vr_reply *r)
 				    name);
 	}
 
-	vrd.port_fp[id] = (struct vrd_port_fp){ .mac = mac, .mtu = mtu,
-						.tap = tap, .peer = VRD_NO_PORT };
+	/* A new port starts in the default VRF; `vrf NAME` moves it. */
+	vrd.port_fp[id] = (struct vrd_port_fp){
+		.mac = mac, .mtu = mtu, .tap = tap, .peer = VRD_NO_PORT,
+		.fib = vr_fib_fp(vrd.vrfs[VRD_VRF_DEFAULT].fib) };
 	vrd.port_fp[tap] = (struct vrd_port_fp){ .mac = mac,
 						 .mtu = RTE_MIN(mtu, VRD_TAP_MAX_MTU),
 						 .tap = VRD_NO_PORT, .peer = id,
@@ -211,6 +213,8 @@ vrd_port_add(const char *name, const char *devargs, struct vr_reply *r)
 	vp->tap_id = tap;
 	vp->n_rxq = setup.n_rxq;
 	vp->tap_n_rxq = tap_rxq;
+	vp->vrf = VRD_VRF_DEFAULT;
+	vrd.vrfs[VRD_VRF_DEFAULT].n_ports++;
 	vp->used = true;
 	rc = vrd_workers_publish();
 	if (rc < 0)

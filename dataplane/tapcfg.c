@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <net/if.h>
 #include <linux/if_addr.h>
+#include <linux/if_link.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 
@@ -160,5 +161,51 @@ vrd_tap_delete(const char *ifname)
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
+	return nl_request(nlh);
+}
+
+int
+vrd_tap_vrf_add(const char *name, uint32_t table)
+{
+	char buf[512];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+	struct nlattr *linkinfo, *data;
+	int rc;
+
+	nlh->nlmsg_type = RTM_NEWLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_change = IFF_UP;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "vrf");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	mnl_attr_put_u32(nlh, IFLA_VRF_TABLE, table);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, linkinfo);
+	rc = nl_request(nlh);
+	/* "Unknown device type": no vrf module in this kernel. */
+	return rc == -EOPNOTSUPP || rc == -ENOENT ? -EOPNOTSUPP : rc;
+}
+
+int
+vrd_tap_set_master(const char *ifname, const char *master)
+{
+	char buf[512];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+	unsigned int idx = if_nametoindex(ifname), midx = 0;
+
+	if (idx == 0 || (master != NULL && (midx = if_nametoindex(master)) == 0))
+		return -ENODEV;
+	nlh->nlmsg_type = RTM_NEWLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = (int)idx;
+	mnl_attr_put_u32(nlh, IFLA_MASTER, midx);
 	return nl_request(nlh);
 }

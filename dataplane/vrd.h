@@ -24,6 +24,9 @@
 #define VRD_MAX_WORKERS 16
 #define VRD_NO_PORT UINT16_MAX
 #define VRD_MAX_ADDRS 64
+#define VRD_MAX_VRFS 16
+#define VRD_VRF_DEFAULT 0            /* always there, table 254 (main) */
+#define VRD_VRF_NAMESIZE 16          /* a kernel interface name */
 /* DPDK 22.11's net_tap takes no MTU above 1504: a TAP of a jumbo port
  * carries what fits, bigger punts are dropped as punt_too_big. */
 #define VRD_TAP_MAX_MTU 1504
@@ -101,6 +104,9 @@ struct vrd_port_fp {
 	 * of each family, 0 when it has none. */
 	uint32_t addr4;              /* network order */
 	uint8_t addr6[16];
+	/* The FIB of the port's VRF: stored with release order by ctl when
+	 * the port joins a VRF, loaded once per burst by the workers. */
+	const struct vr_fib_fp *fib;
 };
 
 struct vrd_rxq {
@@ -146,6 +152,19 @@ struct vrd_port {
 	uint16_t n_rxq, tap_n_rxq;
 	struct vrd_addr addrs[VRD_MAX_ADDRS];
 	unsigned int n_addrs;
+	unsigned int vrf;            /* index in vrd.vrfs */
+};
+
+/* A VRF: its own FIB and neighbours; ports belong to exactly one.
+ * Control thread only; workers reach the FIB through vrd_port_fp.fib. */
+struct vrd_vrf {
+	bool used;
+	char name[VRD_VRF_NAMESIZE];
+	uint32_t table;              /* the kernel's and FRR's table id */
+	struct vr_fib *fib;
+	unsigned int n_ports;
+	bool kernel_dev;             /* a kernel VRF device of that name
+	                              * holds the TAPs of its ports */
 };
 
 /* Baseline for `stats clear`: the control thread cannot write worker
@@ -163,8 +182,7 @@ struct vrd {
 
 	struct rte_mempool *pool;
 	struct rte_rcu_qsbr *qsv;
-	struct vr_fib *fib;          /* writes: ctl; fast path: workers */
-	const struct vr_fib_fp *fib_fp;
+	struct vrd_vrf vrfs[VRD_MAX_VRFS];             /* ctl only */
 
 	struct vrd_port_fp port_fp[RTE_MAX_ETHPORTS];  /* see struct */
 	struct vrd_port ports[RTE_MAX_ETHPORTS];       /* ctl only */
@@ -178,6 +196,20 @@ struct vrd {
 };
 
 extern struct vrd vrd;
+
+/* vrf.c */
+int vrd_vrfs_init(void);
+void vrd_vrfs_destroy(void);
+void vrd_vrfs_reclaim(void);
+struct vrd_vrf *vrd_vrf_by_name(const char *name);
+struct vrd_vrf *vrd_vrf_by_table(uint32_t table);
+/* The VRF of a port; the default VRF for an unknown port id. */
+struct vrd_vrf *vrd_vrf_of_port(uint16_t port_id);
+/* Puts a port (no addresses on it) into a VRF: its neighbours in the old
+ * one go, its TAP joins the kernel's VRF device when there is one. */
+int vrd_vrf_port_set(struct vrd_port *vp, struct vrd_vrf *v,
+		     struct vr_reply *r);
+int vrd_cmd_vrf(int argc, char **argv, struct vr_reply *r, bool dry_run);
 
 /* worker.c */
 int vrd_worker_main(void *arg);
@@ -206,6 +238,8 @@ int vrd_fpm_start(const char *addr_port);
 void vrd_fpm_poll(void);
 void vrd_fpm_stop(void);
 void vrd_fpm_show(struct vr_reply *r);
+/* Drops what the FPM code holds in a VRF about to go. */
+void vrd_fpm_vrf_release(unsigned int vrf);
 
 /* stats.c */
 void vrd_stats_sum_port(uint16_t port, struct vrd_port_stats *out);
@@ -222,6 +256,11 @@ int vrd_tap_sysctls(const char *ifname);
 int vrd_tap_neigh(const char *ifname, int family, const uint8_t *ip,
 		  const struct rte_ether_addr *mac);
 int vrd_tap_delete(const char *ifname);
+/* A kernel VRF device (RFC-less: Linux's l3mdev) for table; -EOPNOTSUPP
+ * when the kernel has none. */
+int vrd_tap_vrf_add(const char *name, uint32_t table);
+/* Enslaves ifname to master, or frees it (master NULL). */
+int vrd_tap_set_master(const char *ifname, const char *master);
 
 /* kernel_sync.c: addresses and neighbours the kernel has on the TAPs */
 int vrd_kernel_sync_start(void);

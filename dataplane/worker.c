@@ -352,7 +352,7 @@ vrd_worker_main(void *arg)
 {
 	struct vrd_worker *w = arg;
 	struct rte_mbuf *pkts[VRD_BURST];
-	struct burst_ctx c = { .w = w, .fib = vrd.fib_fp, .pfp = vrd.port_fp };
+	struct burst_ctx c = { .w = w, .pfp = vrd.port_fp };
 	unsigned int idle = 0, sleep_us = SLEEP_MIN_US;
 	const bool busy_poll = vrd.busy_poll;
 
@@ -383,6 +383,10 @@ vrd_worker_main(void *arg)
 			} else {
 				c.in = rq->port;
 				c.tap = vrd.port_fp[rq->port].tap;
+				/* One FIB per burst: a burst comes from one
+				 * port, and a port is in one VRF. */
+				c.fib = __atomic_load_n(&vrd.port_fp[rq->port].fib,
+							__ATOMIC_ACQUIRE);
 				c.ps = &w->ps[rq->port];
 				data_burst(&c, pkts, n);
 			}
