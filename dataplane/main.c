@@ -31,7 +31,6 @@
 
 struct vrd vrd;
 
-#define MAX_EAL_ARGS 64
 
 static void
 usage(FILE *f)
@@ -54,94 +53,6 @@ on_signal(int sig)
 {
 	(void)sig;
 	vrd.stop = true;
-}
-
-static bool
-eal_has(int argc, char **argv, const char *const *opts)
-{
-	for (int i = 0; i < argc; i++)
-		for (int k = 0; opts[k] != NULL; k++)
-			if (strncmp(argv[i], opts[k], strlen(opts[k])) == 0)
-				return true;
-	return false;
-}
-
-static unsigned long
-hugepages_free(void)
-{
-	FILE *f = fopen("/proc/meminfo", "r");
-	char line[128];
-	unsigned long n = 0;
-
-	if (f == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "HugePages_Free: %lu", &n) == 1)
-			break;
-	fclose(f);
-	return n;
-}
-
-/* Builds the EAL argv: defaults, then the user's options. */
-static int
-eal_args(const char *prog, int uargc, char **uargv, char **out)
-{
-	static char prefix[96], lcores[64], mem[32];
-	static const char *const o_prefix[] = { "--file-prefix", NULL };
-	static const char *const o_inmem[] = { "--in-memory", "--legacy-mem", NULL };
-	static const char *const o_lcores[] = { "-l", "-c", "--lcores", NULL };
-	static const char *const o_mem[] = { "-m", "--socket-mem", NULL };
-	static const char *const o_huge[] = { "--no-huge", "--in-memory", NULL };
-	int n = 0;
-
-	out[n++] = (char *)prog;
-	if (!eal_has(uargc, uargv, o_prefix)) {
-		snprintf(prefix, sizeof(prefix), "--file-prefix=vrd-%s", vrd.slice);
-		out[n++] = prefix;
-	}
-	if (!eal_has(uargc, uargv, o_lcores)) {
-		cpu_set_t set;
-		int cpus[2] = { 0, 0 }, k = 0;
-
-		CPU_ZERO(&set);
-		sched_getaffinity(0, sizeof(set), &set);
-		for (int c = 0; c < CPU_SETSIZE && k < 2; c++)
-			if (CPU_ISSET(c, &set))
-				cpus[k++] = c;
-		if (k == 1)
-			cpus[1] = cpus[0];
-		/* lcore 0 is control, lcore 1 the worker, on the last CPU. */
-		snprintf(lcores, sizeof(lcores), "--lcores=0@%d,1@%d", cpus[0],
-			 cpus[1]);
-		out[n++] = lcores;
-	}
-	if (!eal_has(uargc, uargv, o_huge)) {
-		if (hugepages_free() > 0) {
-			/* vhost-user shares memory by fd: one memfd per
-			 * segment list, no files, so a crash leaves no
-			 * hugepage files behind. */
-			out[n++] = "--single-file-segments";
-			if (!eal_has(uargc, uargv, o_inmem))
-				out[n++] = "--in-memory";
-			if (!eal_has(uargc, uargv, o_mem)) {
-				snprintf(mem, sizeof(mem), "-m%d", 1024);
-				out[n++] = mem;
-			}
-		} else {
-			fprintf(stderr, "vrd: no free hugepages: using anonymous "
-				"memory (--no-huge); vhost-user and af_xdp "
-				"zero-copy need hugepages\n");
-			out[n++] = "--no-huge";
-			if (!eal_has(uargc, uargv, o_mem)) {
-				snprintf(mem, sizeof(mem), "-m%d", 1024);
-				out[n++] = mem;
-			}
-		}
-	}
-	for (int i = 0; i < uargc && n < MAX_EAL_ARGS - 1; i++)
-		out[n++] = uargv[i];
-	out[n] = NULL;
-	return n;
 }
 
 static const char *fpm_spec = "127.0.0.1:2620";
@@ -256,7 +167,7 @@ workers_create(void)
 int
 main(int argc, char **argv)
 {
-	char *eal_argv[MAX_EAL_ARGS];
+	char *eal_argv[VR_EAL_MAX_ARGS], prefix[96];
 	const char *config = NULL;
 	unsigned int mbufs = 32768, lcore;
 	bool remove_taps = false;
@@ -265,7 +176,8 @@ main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &config, &mbufs, &uargc, &uargv) < 0)
 		return 2;
-	n = eal_args(argv[0], uargc, uargv, eal_argv);
+	snprintf(prefix, sizeof(prefix), "vrd-%s", vrd.slice);
+	n = vr_eal_args(argv[0], prefix, 1024, uargc, uargv, eal_argv);
 	if (rte_eal_init(n, eal_argv) < 0) {
 		fprintf(stderr, "vrd: EAL init failed: %s\n",
 			rte_strerror(rte_errno));

@@ -4,7 +4,7 @@
 set -euo pipefail
 PKGS=(
   build-essential meson ninja-build pkg-config clang llvm
-  libdpdk-dev dpdk dpdk-doc libbpf-dev libxdp-dev xdp-tools libcmocka-dev
+  libdpdk-dev dpdk dpdk-doc libbpf-dev libxdp-dev xdp-tools bpftool libcmocka-dev
   libjansson-dev libmnl-dev zlib1g-dev libpcap-dev libyaml-dev
   python3-scapy iproute2 iputils-ping tcpdump jq socat netcat-openbsd
   frr gnuplot-nox bc ethtool

@@ -94,6 +94,14 @@ vrctl() { local s=$1; shift; "$VRCTL" -s /run/vrplane/$s.sock "$@"; }
 # stat_get SLICE JQ-PATH: one number from `vrctl stats --json`.
 stat_get() { vrctl "$1" stats --json | jq -r "$2"; }
 
+# wait_for SECONDS CMD...: until CMD succeeds.
+wait_for() {
+  local t=$1; shift
+  local end=$((SECONDS + t))
+  while [ $SECONDS -lt $end ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.5; done
+  return 1
+}
+
 lib_exit() {
   if [ "$LIB_FAILS" -ne 0 ]; then echo "$LIB_FAILS check(s) failed"; exit 1; fi
   exit 0

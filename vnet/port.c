@@ -7,6 +7,9 @@
 #include <rte_bus.h>
 #include <rte_dev.h>
 #include <rte_errno.h>
+#include <net/if.h>
+#include <bpf/libbpf.h>
+#include <rte_devargs.h>
 #include <rte_ethdev.h>
 
 #include "vr_port.h"
@@ -109,15 +112,43 @@ vr_port_start(uint16_t port, struct vr_port_setup *s, char *err,
 	return 0;
 }
 
+/* The iface= of an af_xdp device's devargs. */
+static void
+af_xdp_iface(const struct rte_device *dev, char *iface, size_t len)
+{
+	const struct rte_devargs *da = rte_dev_devargs(dev);
+	const char *p = da != NULL && da->args != NULL ?
+			strstr(da->args, "iface=") : NULL;
+
+	if (p == NULL)
+		return;
+	p += 6;
+	snprintf(iface, len, "%.*s", (int)strcspn(p, ","), p);
+}
+
 void
 vr_port_remove(uint16_t port)
 {
 	struct rte_eth_dev_info info;
+	char iface[IF_NAMESIZE] = "";
 
 	if (rte_eth_dev_info_get(port, &info) < 0)
 		return;
+	if (info.driver_name != NULL &&
+	    strcmp(info.driver_name, "net_af_xdp") == 0 && info.device != NULL)
+		af_xdp_iface(info.device, iface, sizeof(iface));
 	rte_eth_dev_stop(port);
 	rte_eth_dev_close(port);
 	if (info.device != NULL)
 		rte_dev_remove(info.device);
+	/* Without a bpffs, libxdp cannot tell that the XSK program it
+	 * attached is no longer used and leaves it on the interface, where
+	 * it makes the next af_xdp port on it fail: take it off. */
+	if (iface[0] != '\0') {
+		unsigned int idx = if_nametoindex(iface);
+		__u32 id = 0;
+
+		if (idx != 0 && bpf_xdp_query_id((int)idx, 0, &id) == 0 && id != 0)
+			bpf_xdp_detach((int)idx, 0, NULL);
+	}
 }

@@ -43,11 +43,3 @@ frr_cleanup() {
 }
 
 vtysh_n() { local name=$1; shift; vtysh -N "$name" "$@"; }
-
-# wait_for SECONDS CMD...: until CMD succeeds.
-wait_for() {
-  local t=$1; shift
-  local end=$((SECONDS + t))
-  while [ $SECONDS -lt $end ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.5; done
-  return 1
-}
