@@ -72,13 +72,18 @@
 #define FRAME_MAX 1518
 /* Polling for late packets after the last send. */
 #define DRAIN_MS 100
+/* Receive ports and destination MACs: a multiplexer's slices. */
+#define RX_MAX 16
+#define MAC_MAX 16
 
 static volatile sig_atomic_t stop;
 
 struct opts {
-	const char *tx, *rx, *routes, *go_file;
-	struct rte_ether_addr dst_mac;
-	bool have_dst_mac;
+	const char *tx, *routes, *go_file;
+	const char *rx[RX_MAX];
+	unsigned int n_rx;
+	struct rte_ether_addr dst_mac[MAC_MAX];
+	unsigned int n_dst_mac;      /* 0: from the go file */
 	uint32_t src_ip;             /* host order */
 	unsigned int flows, frame, burst;
 	double duration, warmup, rate, wait_s;
@@ -104,6 +109,7 @@ struct port {
 
 struct counts {
 	uint64_t tx, rx, rx_other, tx_retries, alloc_fail;
+	uint64_t rx_port[RX_MAX];    /* rx by receive port */
 };
 
 static void
@@ -122,11 +128,13 @@ usage(FILE *f)
 "port and counts what arrives on the rx port. The last output line is JSON:\n"
 "{\"tx\", \"rx\", \"tx_mpps\", \"rx_mpps\", \"seconds\", ...} over the measured window.\n"
 "  --tx DEVARGS       port to send on, e.g. net_vhost0,iface=/tmp/a.sock,queues=1\n"
-"  --rx DEVARGS       port to receive on (may be the tx port's devargs)\n"
+"  --rx DEVARGS       port to receive on (may be the tx port's devargs); up\n"
+"                     to %d --rx, e.g. one per slice behind a multiplexer\n"
 "  --routes FILE      prefixes, one a line, plain or gzip; IPv4 lines are used\n"
-"  --dst-mac MAC      destination MAC (the router's input port)\n"
+"  --dst-mac MAC[,MAC] destination MAC (the router's input port); with\n"
+"                     several (up to %d), flow i goes to MAC i %% count\n"
 "  --go-file PATH     before sending, wait until PATH exists; when --dst-mac\n"
-"                     is not given, PATH's first word is the destination MAC\n"
+"                     is not given, PATH's first line holds the MACs\n"
 "  --src IP           source address (default 10.0.1.2); destinations in its\n"
 "                     /24 are not drawn\n"
 "  --flows N          packet templates (distinct destinations), default 4096\n"
@@ -152,7 +160,7 @@ usage(FILE *f)
 "EAL options follow --, e.g. -- -l 0 --in-memory -m 512 --no-pci.\n"
 "Packets the tx port refuses (ring full) are kept and sent again: nothing is\n"
 "dropped by vrgen; tx_retries counts the refusals.\n",
-		FRAME_MIN, FRAME_MAX, BURST_MAX);
+		RX_MAX, MAC_MAX, FRAME_MIN, FRAME_MAX, BURST_MAX);
 }
 
 static int
@@ -180,6 +188,33 @@ parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out
 	if (errno || end == s || *end != '\0' || v < lo || v > hi || s[0] == '-')
 		return -1;
 	*out = v;
+	return 0;
+}
+
+/* "MAC[,MAC]...", appended to macs. */
+static int
+macs_parse(const char *list, struct rte_ether_addr *macs, unsigned int *n)
+{
+	char buf[MAC_MAX * 18 + 1], *save = NULL, *w;
+
+	if (strlen(list) >= sizeof(buf)) {
+		fprintf(stderr, "vrgen: too many MACs in '%s'\n", list);
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (w = strtok_r(buf, ", \t\n", &save); w != NULL;
+	     w = strtok_r(NULL, ", \t\n", &save)) {
+		if (*n == MAC_MAX) {
+			fprintf(stderr, "vrgen: at most %d destination MACs\n",
+				MAC_MAX);
+			return -1;
+		}
+		if (rte_ether_unformat_addr(w, &macs[*n]) < 0) {
+			fprintf(stderr, "vrgen: bad MAC '%s'\n", w);
+			return -1;
+		}
+		(*n)++;
+	}
 	return 0;
 }
 
@@ -219,17 +254,18 @@ parse_args(int argc, char **argv, struct opts *o, int *eal_argc,
 			o->tx = optarg;
 			break;
 		case 'r':
-			o->rx = optarg;
+			if (o->n_rx == RX_MAX) {
+				fprintf(stderr, "vrgen: at most %d --rx\n", RX_MAX);
+				return -1;
+			}
+			o->rx[o->n_rx++] = optarg;
 			break;
 		case 'R':
 			o->routes = optarg;
 			break;
 		case 'd':
-			if (rte_ether_unformat_addr(optarg, &o->dst_mac) < 0) {
-				fprintf(stderr, "vrgen: bad MAC '%s'\n", optarg);
+			if (macs_parse(optarg, o->dst_mac, &o->n_dst_mac) < 0)
 				return -1;
-			}
-			o->have_dst_mac = true;
 			break;
 		case 'g':
 			o->go_file = optarg;
@@ -329,12 +365,12 @@ parse_args(int argc, char **argv, struct opts *o, int *eal_argc,
 			"after --)\n", argv[optind]);
 		return -1;
 	}
-	if (o->tx == NULL || o->rx == NULL || o->routes == NULL) {
+	if (o->tx == NULL || o->n_rx == 0 || o->routes == NULL) {
 		fprintf(stderr, "vrgen: --tx, --rx and --routes are required\n");
 		usage(stderr);
 		return -1;
 	}
-	if (!o->have_dst_mac && o->go_file == NULL) {
+	if (o->n_dst_mac == 0 && o->go_file == NULL) {
 		fprintf(stderr, "vrgen: give --dst-mac, or --go-file to read it "
 			"from\n");
 		return -1;
@@ -603,42 +639,56 @@ sleep_ms(unsigned int ms)
 	nanosleep(&ts, NULL);
 }
 
-/* The go file's first word, as a MAC. False while the file is being
- * written (empty, or a partial word). */
+/* The go file's words, as MACs. False while the file is being written
+ * (empty, or a partial word): it is read whole, up to its newline. */
 static bool
-go_mac_read(const char *path, struct rte_ether_addr *mac)
+go_mac_read(const char *path, struct rte_ether_addr *macs, unsigned int *n)
 {
-	char word[64] = "";
+	char line[MAC_MAX * 18 + 2] = "";
 	FILE *f = fopen(path, "r");
 	bool ok;
 
 	if (f == NULL)
 		return false;
-	ok = fscanf(f, "%63s", word) == 1 &&
-	     rte_ether_unformat_addr(word, mac) == 0;
+	*n = 0;
+	ok = fgets(line, sizeof(line), f) != NULL && strchr(line, '\n') != NULL &&
+	     macs_parse(line, macs, n) == 0 && *n > 0;
 	fclose(f);
 	return ok;
 }
 
 /* Links up and, with a go file, the go: sleeps (does not spin) so that a
  * router sharing the core can set itself up. */
+static bool
+links_up(const struct port *tx, const struct port *rx, unsigned int n_rx)
+{
+	if (!link_up(tx->id))
+		return false;
+	for (unsigned int i = 0; i < n_rx; i++)
+		if (!link_up(rx[i].id))
+			return false;
+	return true;
+}
+
 static int
 wait_ready(const struct opts *o, const struct port *tx, const struct port *rx,
-	   struct rte_ether_addr *dst_mac)
+	   struct rte_ether_addr *dst_mac, unsigned int *n_mac)
 {
 	uint64_t hz = rte_get_timer_hz();
 	uint64_t dl = rte_get_timer_cycles() + (uint64_t)(o->wait_s * hz);
 	bool links = false, go = o->go_file == NULL;
 
-	*dst_mac = o->dst_mac;
+	memcpy(dst_mac, o->dst_mac, sizeof(o->dst_mac));
+	*n_mac = o->n_dst_mac;
 	while (!stop) {
-		if (!links && link_up(tx->id) && link_up(rx->id)) {
+		if (!links && links_up(tx, rx, o->n_rx)) {
 			links = true;
 			printf("vrgen: links up\n");
 			fflush(stdout);
 		}
 		if (!go && access(o->go_file, F_OK) == 0)
-			go = o->have_dst_mac || go_mac_read(o->go_file, dst_mac);
+			go = o->n_dst_mac > 0 ||
+			     go_mac_read(o->go_file, dst_mac, n_mac);
 		if (links && go)
 			return 0;
 		if (rte_get_timer_cycles() > dl) {
@@ -669,20 +719,33 @@ ours(const struct rte_mbuf *m, uint32_t src_be)
 	       ip->src_addr == src_be;
 }
 
+/* rx_idx: the receive port's index, or -1 for the tx port. */
 static inline void
-rx_poll(uint16_t port, bool is_rx, uint32_t src_be, struct counts *c)
+rx_poll(uint16_t port, int rx_idx, uint32_t src_be, struct counts *c)
 {
 	struct rte_mbuf *m[BURST_MAX];
 	uint16_t n = rte_eth_rx_burst(port, 0, m, BURST_MAX);
 
 	for (uint16_t i = 0; i < n; i++) {
-		if (is_rx && ours(m[i], src_be))
+		if (rx_idx >= 0 && ours(m[i], src_be)) {
 			c->rx++;
-		else
+			c->rx_port[rx_idx]++;
+		} else {
 			c->rx_other++;
+		}
 	}
 	if (n > 0)
 		rte_pktmbuf_free_bulk(m, n);
+}
+
+static inline void
+rx_poll_all(const struct port *tx, const struct port *rx, unsigned int n_rx,
+	    bool same, uint32_t src_be, struct counts *c)
+{
+	for (unsigned int i = 0; i < n_rx; i++)
+		rx_poll(rx[i].id, (int)i, src_be, c);
+	if (!same)
+		rx_poll(tx->id, -1, src_be, c);
 }
 
 static double
@@ -699,6 +762,8 @@ counts_sub(struct counts *r, const struct counts *a, const struct counts *b)
 	r->rx_other = a->rx_other - b->rx_other;
 	r->tx_retries = a->tx_retries - b->tx_retries;
 	r->alloc_fail = a->alloc_fail - b->alloc_fail;
+	for (unsigned int i = 0; i < RX_MAX; i++)
+		r->rx_port[i] = a->rx_port[i] - b->rx_port[i];
 }
 
 static int
@@ -709,7 +774,7 @@ run(const struct opts *o, struct rte_mempool *pool, const struct port *tx,
 	const uint64_t hz = rte_get_tsc_hz();
 	const uint16_t len = (uint16_t)(o->frame - FCS_LEN);
 	const uint32_t src_be = rte_cpu_to_be_32(o->src_ip);
-	const bool same = tx->id == rx->id;
+	const bool same = tx->id == rx[0].id;
 	const unsigned int burst = o->burst;
 	/* Pacing in TSC cycles per burst, as a double: no drift. */
 	const double burst_cyc = o->rate > 0 ? burst * (double)hz / o->rate : 0;
@@ -774,9 +839,7 @@ run(const struct opts *o, struct rte_mempool *pool, const struct port *tx,
 				t_retry = now + backoff;
 			}
 		}
-		rx_poll(rx->id, true, src_be, &c);
-		if (!same)
-			rx_poll(tx->id, false, src_be, &c);
+		rx_poll_all(tx, rx, o->n_rx, same, src_be, &c);
 
 		if (now >= t_tick) {
 			double s = (double)(now - t_last) / hz;
@@ -795,7 +858,7 @@ run(const struct opts *o, struct rte_mempool *pool, const struct port *tx,
 			t_last = now;
 			t_tick += hz;
 			/* A peer that went away takes the link down. */
-			if (!link_up(tx->id) || !link_up(rx->id)) {
+			if (!links_up(tx, rx, o->n_rx)) {
 				fprintf(stderr, "vrgen: link down after %.1f s; "
 					"stopping\n", (double)(now - t0) / hz);
 				rc = -1;
@@ -811,11 +874,8 @@ run(const struct opts *o, struct rte_mempool *pool, const struct port *tx,
 	/* What was refused stays unsent; late packets still count. */
 	if (npend > 0)
 		rte_pktmbuf_free_bulk(pend + pidx, npend);
-	for (uint64_t dl = rte_rdtsc() + hz * DRAIN_MS / 1000; rte_rdtsc() < dl;) {
-		rx_poll(rx->id, true, src_be, &c);
-		if (!same)
-			rx_poll(tx->id, false, src_be, &c);
-	}
+	for (uint64_t dl = rte_rdtsc() + hz * DRAIN_MS / 1000; rte_rdtsc() < dl;)
+		rx_poll_all(tx, rx, o->n_rx, same, src_be, &c);
 	counts_sub(win, &c, &base);
 	*all = c;
 	*win_s = (double)(t_stop - t_meas) / hz;
@@ -959,8 +1019,9 @@ main(int argc, char **argv)
 	struct opts o = { .src_ip = 0x0a000102, .flows = 4096, .frame = 64,
 			  .burst = 32, .duration = 10, .wait_s = 120, .seed = 1,
 			  .lat_cpu = { -1, -1 } };
-	struct port tx = { .role = "tx" }, rx = { .role = "rx" };
-	struct rte_ether_addr dst_mac;
+	struct port tx = { .role = "tx" }, rx[RX_MAX];
+	struct rte_ether_addr dst_mac[MAC_MAX];
+	unsigned int n_mac = 0, n_rx_ok = 0;
 	struct rte_mempool *pool = NULL;
 	struct prefix *pfx = NULL;
 	uint32_t *dst = NULL;
@@ -971,7 +1032,7 @@ main(int argc, char **argv)
 	int uargc = 0, n, rc = 1;
 	struct counts win = { 0 }, all = { 0 };
 	double win_s = 0;
-	bool same = false, rx_ok = false;
+	bool same = false;
 
 	if (parse_args(argc, argv, &o, &uargc, &uargv) < 0)
 		return 2;
@@ -1001,7 +1062,10 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 
-	pool = rte_pktmbuf_pool_create("vrgen_mbufs", POOL_MBUFS, POOL_CACHE, 0,
+	/* Drivers that fill their receive rings up front (af_xdp) take a
+	 * ring's worth per receive port. */
+	pool = rte_pktmbuf_pool_create("vrgen_mbufs", POOL_MBUFS + 2048 * o.n_rx,
+				       POOL_CACHE, 0,
 				       RTE_MBUF_DEFAULT_BUF_SIZE,
 				       (int)rte_socket_id());
 	if (pool == NULL) {
@@ -1009,30 +1073,41 @@ main(int argc, char **argv)
 			rte_strerror(rte_errno));
 		goto out;
 	}
+	memset(rx, 0, sizeof(rx));
 	tx.devargs = o.tx;
-	rx.devargs = o.rx;
 	if (port_probe(&tx) < 0)
 		goto out;
-	same = strcmp(o.tx, o.rx) == 0;
-	if (same)
-		rx = tx;
-	else if (port_probe(&rx) < 0)
+	same = o.n_rx == 1 && strcmp(o.tx, o.rx[0]) == 0;
+	if (same) {
+		rx[0] = tx;
+	} else {
+		for (; n_rx_ok < o.n_rx; n_rx_ok++) {
+			rx[n_rx_ok].role = "rx";
+			rx[n_rx_ok].devargs = o.rx[n_rx_ok];
+			if (port_probe(&rx[n_rx_ok]) < 0)
+				goto close;
+		}
+	}
+	if (port_start(&tx, pool) < 0)
 		goto close;
-	rx_ok = !same;
-	if (port_start(&tx, pool) < 0 || (!same && port_start(&rx, pool) < 0))
-		goto close;
+	for (unsigned int i = 0; !same && i < o.n_rx; i++)
+		if (port_start(&rx[i], pool) < 0)
+			goto close;
 	if (same)
-		rx.mac = tx.mac;
+		rx[0].mac = tx.mac;
 	{
 		char m[RTE_ETHER_ADDR_FMT_SIZE];
 
 		rte_ether_format_addr(m, sizeof(m), &tx.mac);
 		printf("vrgen: port tx %s (port %u) mac %s\n", tx.name, tx.id, m);
-		rte_ether_format_addr(m, sizeof(m), &rx.mac);
-		printf("vrgen: port rx %s (port %u) mac %s\n", rx.name, rx.id, m);
+		for (unsigned int i = 0; i < o.n_rx; i++) {
+			rte_ether_format_addr(m, sizeof(m), &rx[i].mac);
+			printf("vrgen: port rx %s (port %u) mac %s\n",
+			       rx[i].name, rx[i].id, m);
+		}
 		fflush(stdout);
 	}
-	if (wait_ready(&o, &tx, &rx, &dst_mac) < 0)
+	if (wait_ready(&o, &tx, rx, dst_mac, &n_mac) < 0)
 		goto close;
 
 	tstride = RTE_ALIGN_CEIL(o.frame, RTE_CACHE_LINE_SIZE);
@@ -1044,18 +1119,19 @@ main(int argc, char **argv)
 	}
 	for (unsigned int i = 0; i < o.flows; i++)
 		template_build(tmpl + (size_t)i * tstride, o.frame - FCS_LEN,
-			       &tx.mac, &dst_mac, o.src_ip, dst[i],
+			       &tx.mac, &dst_mac[i % n_mac], o.src_ip, dst[i],
 			       (uint16_t)(1024 + i % 64512), (uint16_t)i);
 	{
 		char m[RTE_ETHER_ADDR_FMT_SIZE];
 
-		rte_ether_format_addr(m, sizeof(m), &dst_mac);
+		rte_ether_format_addr(m, sizeof(m), &dst_mac[0]);
 		if (o.rate > 0)
-			printf("vrgen: sending %u-byte frames to %s at %.0f pps",
-			       o.frame, m, o.rate);
+			printf("vrgen: sending %u-byte frames to %s%s at %.0f pps",
+			       o.frame, m, n_mac > 1 ? " and more MACs" : "",
+			       o.rate);
 		else
-			printf("vrgen: sending %u-byte frames to %s at full speed",
-			       o.frame, m);
+			printf("vrgen: sending %u-byte frames to %s%s at full speed",
+			       o.frame, m, n_mac > 1 ? " and more MACs" : "");
 		if (o.duration > 0)
 			printf(" for %.1f s after %.1f s of warm-up\n", o.duration,
 			       o.warmup);
@@ -1063,7 +1139,7 @@ main(int argc, char **argv)
 			printf(" until stopped\n");
 		fflush(stdout);
 	}
-	rc = run(&o, pool, &tx, &rx, tmpl, tstride, &win, &win_s, &all) < 0;
+	rc = run(&o, pool, &tx, rx, tmpl, tstride, &win, &win_s, &all) < 0;
 
 	/* The window's tx and rx differ by what was in flight at its edges;
 	 * losses are counted over the whole run, after the drain. */
@@ -1078,15 +1154,19 @@ main(int argc, char **argv)
 	       "\"rx_mpps\": %.4f, \"seconds\": %.4f, \"tx_retries\": %" PRIu64
 	       ", \"rx_other\": %" PRIu64 ", \"alloc_fail\": %" PRIu64
 	       ", \"run_tx\": %" PRIu64 ", \"run_rx\": %" PRIu64
-	       ", \"lost\": %" PRId64 ", \"frame_size\": %u, \"flows\": %u}\n",
+	       ", \"lost\": %" PRId64 ", \"frame_size\": %u, \"flows\": %u, "
+	       "\"rx_per_port\": [",
 	       win.tx, win.rx, mpps(win.tx, win_s), mpps(win.rx, win_s), win_s,
 	       win.tx_retries, win.rx_other, win.alloc_fail, all.tx, all.rx,
 	       (int64_t)(all.tx - all.rx), o.frame, o.flows);
+	for (unsigned int i = 0; i < o.n_rx; i++)
+		printf("%s%" PRIu64, i ? ", " : "", win.rx_port[i]);
+	printf("]}\n");
 	fflush(stdout);
 close:
 	port_close(&tx);
-	if (rx_ok)
-		port_close(&rx);
+	for (unsigned int i = 0; i < n_rx_ok; i++)
+		port_close(&rx[i]);
 out:
 	rte_free(tmpl);
 	rte_mempool_free(pool);

@@ -1,68 +1,232 @@
 #!/bin/bash
-# vrmux's DPDK backend demultiplexing to one slice, measured with vrgen:
+# The multiplexer's throughput (issue 3): one substrate port
+# demultiplexed by destination MAC to 1, 2 and 8 slices.
 #
-#   vrgen tx (virtio-user) --> vrmux uplink (net_vhost server)
-#                              vrmux slice s1 (vhost-user client) --> vrgen rx
-#                                                   (virtio-user, server mode)
+#   tests/bench/mux.sh [--duration S] [--frame-size B] [--slices "1 2 8"]
+#                      [--skip-ovs] [--skip-kernel]
 #
-#   tests/bench/mux.sh [--duration S] [--frame-size B]
+# DPDK rows, each a run of vrgen (CPU 0) and the switch's polling core
+# (CPU 1), on vhost-user ports:
+#   vrgen tx (virtio-user) --> uplink --> switch --> slice i --> vrgen rx i
+#                                                   (virtio-user servers)
+#   vrmux: DPDK backend, --busy-poll; slices are vhost-user clients.
+#   ovs:   Open vSwitch with DPDK (openvswitch-switch-dpdk), a netdev
+#          bridge, dpdkvhostuser uplink, dpdkvhostuserclient slices, one
+#          OpenFlow rule per slice: in_port=uplink,dl_dst=MAC -> slice.
+# Kernel rows, 8 slices, on veths (vrgen sends on af_packet with
+# qdisc_bypass and receives on AF_XDP ports, copy mode):
+#   xdp:    vrmux --xdp: BPF redirect from the uplink into the slices' veths
+#   bridge: a Linux bridge with a static fdb entry per slice MAC
+# Here the whole kernel path (vrgen's sends, the switch, the receivers'
+# XDP) runs in softirq on vrgen's CPU: these rates are the path's, not the
+# switch's alone. (xdp-trafficgen, which could drive the switch harder,
+# does not load on this kernel.)
 #
-# vrgen on CPU 0, vrmux's worker busy-polling on CPU 1. The last line is a
-# JSON object: vrmux_mpps (what reached the slice's receiver per second),
-# vrmux_cycles_per_pkt (the worker's busy TSC cycles per packet, vhost
-# copies included). PARTIAL: issue 3 also asks for 2 and 8 slices, for
-# Open vSwitch with DPDK on the same ports, and for the XDP backend
-# against a Linux bridge; those keys are null until measured (vrgen sends
-# to one MAC and receives on one port today).
+# Per row: Mpps delivered to the slices, and the switch's cycles per
+# packet: vrmux's busy cycles (classify, lookup, transmit into the slices)
+# plus its receive calls; OVS's PMD "processing cycles" (receive included).
+# Per-core rate = TSC Hz / cycles per packet, the issue's "rate per core".
+# The last line is one JSON object:
+#   {"vrmux_mpps", "ovs_mpps", "xdp_mpps", "bridge_mpps",
+#    "vrmux_cycles_per_pkt", ... } (8 slices, 64-byte frames)
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
-DURATION=10 FRAME=64
+DURATION=5 FRAME=64 SLICES="1 2 8" SKIP_OVS=0 SKIP_KERNEL=0
 CMDLINE="tests/bench/mux.sh${*:+ $*}"
 while [ $# -gt 0 ]; do
   case $1 in
     --duration) DURATION=$2; shift;;
     --frame-size) FRAME=$2; shift;;
+    --slices) SLICES=$2; shift;;
+    --skip-ovs) SKIP_OVS=1;;
+    --skip-kernel) SKIP_KERNEL=1;;
     -h|--help) sed -n '2,/^source/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0;;
-    *) echo "mux.sh: unknown option $1"; exit 2;;
+    *) echo "mux.sh: unknown option $1 (see --help)"; exit 2;;
   esac
   shift
 done
 [ "$(id -u)" -eq 0 ] || { echo "mux.sh: run as root"; exit 2; }
 TABLE=$SHARED/data/fullview-2024-v4.txt.gz
-[ -f "$TABLE" ] || skip "no route table $TABLE"
+[ -f "$TABLE" ] || skip "no route table $TABLE (set VR_SHARED)"
 VRGEN=$BUILD/dataplane/gen/vrgen VRMUX=$BUILD/vnet/vrmux/vrmux
+OVS_VSWITCHD=/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk
 ninja -C "$BUILD" vnet/vrmux/vrmux dataplane/gen/vrgen ctl/vrctl >/dev/null || { echo "mux.sh: build failed"; exit 1; }
 hugepages_prepare
 taskset -p -c 0 $$ >/dev/null
-UP=/tmp/$T-up.sock S1=/tmp/$T-s1.sock MS=/tmp/$T-mux.sock GO=/tmp/$T.go
-MAC=02:00:00:00:01:01
-trap 'lib_cleanup; rm -f $UP $S1 $MS $GO /tmp/$T.gen.log /tmp/$T.mux.log' EXIT
+HZ=
+W=/tmp/$T.mux; mkdir -p $W
+MS=$W/mux.sock OVSD=$W/ovs
+mac_of() { printf '02:00:00:00:01:%02x' "$1"; }
+macs() { local i l=; for i in $(seq 1 "$1"); do l="$l${l:+,}$(mac_of $i)"; done; echo "$l"; }
 mux() { "$VRCTL" -s "$MS" "$@"; }
+ovs_stop() {
+  [ -f $OVSD/vswitchd.pid ] && kill "$(cat $OVSD/vswitchd.pid)" 2>/dev/null
+  [ -f $OVSD/ovsdb.pid ] && kill "$(cat $OVSD/ovsdb.pid)" 2>/dev/null
+  sleep 1; rm -rf $OVSD
+}
+cleanup() { lib_cleanup; ovs_stop; ip netns del ${T}k 2>/dev/null; rm -rf $W; }
+trap cleanup EXIT
+declare -A MPPS CYC
 
-"$VRMUX" --uplink net_vhost0,iface=$UP,queues=1 --socket "$MS" --busy-poll \
-  -- --file-prefix=$T-mux --lcores=0@0,1@1 >/tmp/$T.mux.log 2>&1 &
-LIB_PIDS+=($!)
-wait_for 10 mux uplink show || { cat /tmp/$T.mux.log; echo "mux.sh: vrmux did not start"; exit 1; }
-mux slice add s1 mac $MAC attach vhost-user:$S1 >/dev/null || exit 1
-# vrgen's receiver is a virtio-user server: its start waits for vrmux,
-# which connects as the vhost-user client.
-"$VRGEN" --tx net_virtio_user0,path=$UP,queues=1 --rx net_virtio_user1,path=$S1,server=1,queues=1 \
-  --routes "$TABLE" --go-file "$GO" --duration "$DURATION" --warmup 2 --frame-size "$FRAME" \
-  -- -l 0 --file-prefix=$T-gen -m 512 --in-memory --single-file-segments >/tmp/$T.gen.log 2>&1 &
-GEN=$!
-LIB_PIDS+=($GEN)
-sleep 3
-mux stats clear >/dev/null
-echo $MAC > "$GO"
-wait $GEN
-GJ=$(tail -n 1 /tmp/$T.gen.log)
-echo "$GJ" | jq -e . >/dev/null 2>&1 || { tail -20 /tmp/$T.gen.log; echo "mux.sh: vrgen failed"; exit 1; }
-UJ=$(mux uplink show --json)
-SJ=$(mux slice show s1 --json)
-MPPS=$(echo "$GJ" | jq .rx_mpps)
-CYC=$(echo "$UJ" | jq '.stats.cycles_per_packet * 100 | round / 100')
-echo "vrmux DPDK backend, 1 slice, ${FRAME}-byte frames, ${DURATION} s: $MPPS Mpps to the slice, $CYC busy cycles/packet"
-echo "vrgen: $GJ"
-echo "slice s1 drops: $(echo "$SJ" | jq -c '.[0].stats.drops | with_entries(select(.value > 0))')"
+# vrgen --tx TX --rx ... for N slices; prints its JSON line. The receivers
+# are virtio-user servers: their start waits for the switch to connect.
+gen_run() { # N TX-DEVARGS SOCKET-PREFIX
+  local n=$1 tx=$2 sp=$3 rx=() i
+  for i in $(seq 1 "$n"); do rx+=(--rx "net_virtio_user$i,path=$sp$i.sock,server=1,queues=1"); done
+  "$VRGEN" --tx "$tx" "${rx[@]}" --routes "$TABLE" --dst-mac "$(macs "$n")" \
+    --go-file $W/go --duration "$DURATION" --warmup 1 --frame-size "$FRAME" --quiet --wait 60 \
+    -- -l 0 --file-prefix=$T-gen -m 512 --in-memory --single-file-segments --no-pci >$W/gen.log 2>&1 &
+  GEN=$!
+}
+gen_go() { # waits for vrgen's links, clears the switch's counters (CMD),
+  # lets vrgen go and waits for it; its JSON line goes into GJ. (Not in a
+  # $(...) subshell: vrgen must be this shell's child to be waited for.)
+  GJ=
+  for _ in $(seq 600); do grep -qs "links up" $W/gen.log && break; kill -0 $GEN 2>/dev/null || break; sleep 0.1; done
+  grep -qs "links up" $W/gen.log || { tail -5 $W/gen.log; return 1; }
+  "$@" >/dev/null
+  echo go > $W/go
+  wait $GEN
+  rm -f $W/go
+  GJ=$(grep '^{' $W/gen.log | tail -n 1 | jq -c . 2>/dev/null)
+  [ -n "$GJ" ] || { tail -5 $W/gen.log; return 1; }
+}
+
+vrmux_row() { # N
+  local n=$1 i gj uj
+  "$VRMUX" --uplink net_vhost0,iface=$W/up.sock,queues=1 --socket "$MS" --busy-poll \
+    -- --file-prefix=$T-mux --lcores=0@0,1@1 -m 512 --no-pci >$W/mux.log 2>&1 &
+  local mp=$!
+  wait_for 20 mux uplink show || { tail $W/mux.log; return 1; }
+  for i in $(seq 1 "$n"); do mux slice add s$i mac "$(mac_of $i)" attach vhost-user:$W/v$i.sock >/dev/null || return 1; done
+  gen_run "$n" "net_virtio_user0,path=$W/up.sock,queues=1" "$W/v"
+  gen_go mux stats clear || { kill $mp; return 1; }
+  gj=$GJ
+  uj=$(mux uplink show --json)
+  HZ=$(echo "$uj" | jq .stats.tsc_hz)
+  MPPS[vrmux_$n]=$(echo "$gj" | jq .rx_mpps)
+  CYC[vrmux_$n]=$(echo "$uj" | jq '(.stats.cycles_per_packet + .stats.rx_cycles_per_packet) * 100 | round / 100')
+  echo "vrmux  $n slice(s): ${MPPS[vrmux_$n]} Mpps, ${CYC[vrmux_$n]} cycles/packet ($(echo "$uj" | jq '.stats.cycles_per_packet|round') busy + $(echo "$uj" | jq '.stats.rx_cycles_per_packet|round') receive); per slice $(echo "$gj" | jq -c .rx_per_port); drops $(mux slice show --json | jq -c '[.[].stats.drops | to_entries[] | select(.value > 0)] | group_by(.key) | map({(.[0].key): (map(.value) | add)}) | add')"
+  kill $mp; wait $mp 2>/dev/null
+  rm -f $W/*.sock
+}
+
+ovs_start() {
+  ovs_stop; mkdir -p $OVSD
+  export OVS_RUNDIR=$OVSD OVS_DBDIR=$OVSD OVS_LOGDIR=$OVSD
+  ovsdb-tool create $OVSD/conf.db /usr/share/openvswitch/vswitch.ovsschema
+  ovsdb-server $OVSD/conf.db --remote=punix:$OVSD/db.sock --pidfile=$OVSD/ovsdb.pid --detach --log-file=$OVSD/ovsdb.log
+  OVSV="ovs-vsctl --db=unix:$OVSD/db.sock"
+  $OVSV --no-wait init
+  $OVSV --no-wait set Open_vSwitch . other_config:dpdk-init=true other_config:dpdk-lcore-mask=0x1 \
+    other_config:pmd-cpu-mask=0x2 other_config:dpdk-socket-mem=512 "other_config:dpdk-extra=--file-prefix=$T-ovs --no-pci"
+  "$OVS_VSWITCHD" unix:$OVSD/db.sock --pidfile=$OVSD/vswitchd.pid --detach --log-file=$OVSD/vswitchd.log
+  wait_for 30 sh -c "ls $OVSD/ovs-vswitchd-dpdk.*.ctl" || { echo "mux.sh: ovs-vswitchd did not start"; tail -5 $OVSD/vswitchd.log; return 1; }
+  $OVSV --timeout=60 add-br br0 -- set bridge br0 datapath_type=netdev ||
+    { echo "mux.sh: ovs add-br failed"; tail -5 $OVSD/vswitchd.log; return 1; }
+}
+ovs_row() { # N
+  [ -n "${MUX_DEBUG:-}" ] && set -x
+  local n=$1 i gj ps ctl
+  ovs_start || { echo "mux.sh: OVS did not start"; return 1; }
+  $OVSV add-port br0 up -- set Interface up type=dpdkvhostuser ofport_request=100
+  ovs-ofctl del-flows unix:$OVSD/br0.mgmt
+  for i in $(seq 1 "$n"); do
+    $OVSV add-port br0 s$i -- set Interface s$i type=dpdkvhostuserclient options:vhost-server-path=$W/o$i.sock ofport_request=$i
+    ovs-ofctl add-flow unix:$OVSD/br0.mgmt "in_port=100,dl_dst=$(mac_of $i),actions=output:$i"
+  done
+  ctl=$(ls $OVSD/ovs-vswitchd-dpdk.*.ctl)
+  wait_for 20 test -S $OVSD/up || { echo "mux.sh: no OVS vhost-user socket"; return 1; }
+  gen_run "$n" "net_virtio_user0,path=$OVSD/up,queues=1" "$W/o"
+  gen_go ovs-appctl -t "$ctl" dpif-netdev/pmd-stats-clear || return 1
+  gj=$GJ
+  ps=$(ovs-appctl -t "$ctl" dpif-netdev/pmd-stats-show)
+  MPPS[ovs_$n]=$(echo "$gj" | jq .rx_mpps)
+  CYC[ovs_$n]=$(echo "$ps" | awk '/avg processing cycles per packet/ {print $6; exit}')
+  echo "ovs    $n slice(s): ${MPPS[ovs_$n]} Mpps, ${CYC[ovs_$n]} processing cycles/packet; per slice $(echo "$gj" | jq -c .rx_per_port)"
+  ovs_stop
+  rm -f $W/*.sock
+}
+
+# Kernel rows: namespace K, uplink veth up0 (switch side) / up1 (vrgen),
+# slice veths k$i (switch side) / r$i (vrgen's receivers, MAC i).
+kernel_setup() { # N
+  local n=$1 i
+  ip netns del ${T}k 2>/dev/null; ip netns add ${T}k
+  ip -n ${T}k link add up0 type veth peer name up1
+  for i in $(seq 1 "$n"); do
+    ip -n ${T}k link add k$i type veth peer name r$i
+    ip -n ${T}k link set r$i address "$(mac_of $i)"
+  done
+  for d in $(ip -n ${T}k -o link | awk -F': ' '{print $2}' | cut -d@ -f1); do
+    ip netns exec ${T}k sysctl -qw net.ipv6.conf.$d.disable_ipv6=1 2>/dev/null
+    ip -n ${T}k link set "$d" up
+  done
+}
+kernel_gen() { # N: vrgen in K on AF_XDP ports
+  local n=$1 i rx=()
+  for i in $(seq 1 "$n"); do rx+=(--rx "net_af_xdp$i,iface=r$i"); done
+  ip netns exec ${T}k "$VRGEN" --tx "${KTX:-net_af_packet0,iface=up1,qdisc_bypass=1}" "${rx[@]}" --routes "$TABLE" \
+    --dst-mac "$(macs "$n")" --go-file $W/go --duration "$DURATION" --warmup 1 --frame-size "$FRAME" --quiet --wait 60 \
+    -- -l 0 --file-prefix=$T-kgen -m 512 --in-memory --no-pci >$W/gen.log 2>&1 &
+  GEN=$!
+}
+xdp_row() { # N
+  local n=$1 i gj
+  kernel_setup "$n"
+  ip netns exec ${T}k "$VRMUX" --xdp --uplink up0 --socket "$MS" >$W/mux.log 2>&1 &
+  local mp=$!
+  wait_for 20 mux uplink show || { tail $W/mux.log; return 1; }
+  for i in $(seq 1 "$n"); do mux slice add s$i mac "$(mac_of $i)" attach veth:k$i >/dev/null || return 1; done
+  kernel_gen "$n"
+  gen_go true || return 1
+  gj=$GJ
+  MPPS[xdp_$n]=$(echo "$gj" | jq .rx_mpps)
+  echo "xdp    $n slice(s): ${MPPS[xdp_$n]} Mpps (whole kernel path on one CPU); per slice $(echo "$gj" | jq -c .rx_per_port); uplink drops $(mux uplink show --json | jq -c '.stats.drops | with_entries(select(.value > 0))')"
+  kill $mp; wait $mp 2>/dev/null
+  ip netns del ${T}k
+}
+bridge_row() { # N
+  local n=$1 i gj
+  kernel_setup "$n"
+  ip -n ${T}k link add br0 type bridge
+  ip -n ${T}k link set up0 master br0
+  for i in $(seq 1 "$n"); do
+    ip -n ${T}k link set k$i master br0
+    bridge -n ${T}k fdb add "$(mac_of $i)" dev k$i master static
+  done
+  ip -n ${T}k link set br0 up
+  kernel_gen "$n"
+  gen_go true || return 1
+  gj=$GJ
+  MPPS[bridge_$n]=$(echo "$gj" | jq .rx_mpps)
+  echo "bridge $n slice(s): ${MPPS[bridge_$n]} Mpps (whole kernel path on one CPU); per slice $(echo "$gj" | jq -c .rx_per_port)"
+  ip netns del ${T}k
+}
+
+echo "mux.sh: ${FRAME}-byte frames, ${DURATION} s per row, vrgen on CPU 0, the switch's poller on CPU 1"
+for n in $SLICES; do vrmux_row "$n" || echo "mux.sh: vrmux row $n failed"; done
+if [ "$SKIP_OVS" = 0 ] && [ -x "$OVS_VSWITCHD" ]; then
+  # The first OVS start after the vrmux rows has failed now and then;
+  # a row that fails is run once more, and said.
+  for n in $SLICES; do
+    ovs_row "$n" || { echo "mux.sh: ovs row $n failed once; again"; ovs_row "$n"; } || echo "mux.sh: ovs row $n failed"
+  done
+else
+  echo "mux.sh: OVS rows skipped (${SKIP_OVS/1/--skip-ovs}; openvswitch-switch-dpdk installed: $([ -x "$OVS_VSWITCHD" ] && echo yes || echo no))"
+fi
+if [ "$SKIP_KERNEL" = 0 ]; then
+  xdp_row 8 || echo "mux.sh: xdp row failed"
+  bridge_row 8 || echo "mux.sh: bridge row failed"
+fi
+num() { [ -n "${1:-}" ] && echo "$1" || echo null; }
+per_core() { [ -n "${1:-}" ] && [ -n "$HZ" ] && awk -v h="$HZ" -v c="$1" 'BEGIN { printf "%.2f", h / c / 1e6 }' || echo null; }
 echo "command: $CMDLINE"
-jq -cn --argjson m "$MPPS" --argjson c "$CYC" \
-  '{vrmux_mpps: $m, ovs_mpps: null, xdp_mpps: null, bridge_mpps: null, vrmux_cycles_per_pkt: $c, slices: 1, note: "partial: 1 slice only; OVS-DPDK, XDP and bridge not measured yet"}'
+jq -cn --argjson vm "$(num "${MPPS[vrmux_8]:-}")" --argjson om "$(num "${MPPS[ovs_8]:-}")" \
+  --argjson xm "$(num "${MPPS[xdp_8]:-}")" --argjson bm "$(num "${MPPS[bridge_8]:-}")" \
+  --argjson vc "$(num "${CYC[vrmux_8]:-}")" --argjson oc "$(num "${CYC[ovs_8]:-}")" \
+  --argjson vpc "$(per_core "${CYC[vrmux_8]:-}")" --argjson opc "$(per_core "${CYC[ovs_8]:-}")" \
+  --argjson v1 "$(num "${MPPS[vrmux_1]:-}")" --argjson v2 "$(num "${MPPS[vrmux_2]:-}")" \
+  --argjson o1 "$(num "${MPPS[ovs_1]:-}")" --argjson o2 "$(num "${MPPS[ovs_2]:-}")" \
+  '{vrmux_mpps: $vm, ovs_mpps: $om, xdp_mpps: $xm, bridge_mpps: $bm, vrmux_cycles_per_pkt: $vc,
+    ovs_cycles_per_pkt: $oc, vrmux_mpps_per_core: $vpc, ovs_mpps_per_core: $opc,
+    vrmux_mpps_1: $v1, vrmux_mpps_2: $v2, ovs_mpps_1: $o1, ovs_mpps_2: $o2}'

@@ -35,6 +35,7 @@ static struct {
 	uint32_t gen;
 	unsigned int hash_serial;
 	struct mux_counters base[MUX_SLICES_MAX + 1];  /* stats clear */
+	uint64_t base_busy_cycles, base_busy_pkts, base_rx_cycles;
 	/* af_xdp ports of deleted slices, kept open: DPDK 22.11's af_xdp
 	 * close leaves the XSK bound to the queue (bind: EBUSY), so the
 	 * interface could not be attached again. Reused by the next slice
@@ -364,11 +365,15 @@ static json_t *
 dpdk_uplink_stats(void)
 {
 	json_t *j = counters_json(MUX_UPLINK_SLOT);
-	uint64_t pkts = md.w->busy_pkts;
+	uint64_t pkts = md.w->busy_pkts - md.base_busy_pkts;
+	uint64_t busy = md.w->busy_cycles - md.base_busy_cycles;
+	uint64_t rx = md.w->rx_cycles - md.base_rx_cycles;
 
 	json_object_set_new(j, "busy_packets", json_integer((json_int_t)pkts));
 	json_object_set_new(j, "cycles_per_packet",
-			    json_real(pkts ? (double)md.w->busy_cycles / pkts : 0));
+			    json_real(pkts ? (double)busy / pkts : 0));
+	json_object_set_new(j, "rx_cycles_per_packet",
+			    json_real(pkts ? (double)rx / pkts : 0));
 	json_object_set_new(j, "tsc_hz", json_integer((json_int_t)rte_get_tsc_hz()));
 	return j;
 }
@@ -380,6 +385,11 @@ dpdk_clear_stats(const char *name)
 
 	if (slot >= 0)
 		md.base[slot] = md.w->c[slot];
+	if (name == NULL) {
+		md.base_busy_cycles = md.w->busy_cycles;
+		md.base_busy_pkts = md.w->busy_pkts;
+		md.base_rx_cycles = md.w->rx_cycles;
+	}
 }
 
 static void

@@ -22,6 +22,7 @@
 #include "vrmux.h"
 
 #define MUX_BURST 32
+#define MUX_UPLINK_BURSTS 4      /* uplink bursts per loop, at most */
 #define MUX_UPLINK_SLOT MUX_SLICES_MAX   /* counters index of the uplink */
 
 /* Why vrmux dropped a frame. */
@@ -112,6 +113,7 @@ struct mux_worker {
 	struct mux_counters c[MUX_SLICES_MAX + 1];
 	struct mux_bucket bucket[MUX_SLICES_MAX][2];   /* [slot][rx, tx] */
 	uint64_t busy_cycles, busy_pkts, loops, sleeps;
+	uint64_t rx_cycles;          /* in receive calls that returned packets */
 	struct rte_rcu_qsbr *qsv;
 } __rte_cache_aligned;
 
