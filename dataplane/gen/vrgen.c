@@ -59,6 +59,7 @@
 #include <rte_memcpy.h>
 #include <rte_udp.h>
 
+#include "gen_seq.h"
 #include "vr_eal.h"
 
 #define BURST_MAX 64
@@ -77,6 +78,11 @@
 #define MAC_MAX 16
 
 static volatile sig_atomic_t stop;
+/* Sequence numbers and latency: the sender's and the receiver's side.
+ * One thread sends and receives, so no sharing. */
+static struct gen_tx_seq txs;
+static struct gen_rx_seq rxs;
+static uint64_t seq_unsent;          /* stamped, then never sent */
 
 struct opts {
 	const char *tx, *routes, *go_file;
@@ -85,6 +91,11 @@ struct opts {
 	struct rte_ether_addr dst_mac[MAC_MAX];
 	unsigned int n_dst_mac;      /* 0: from the go file */
 	uint32_t src_ip;             /* host order */
+	unsigned int ip_size;        /* IP packet bytes; 0: frame - 18 */
+	bool ndr;                    /* RFC 2544 NDR and PDR searches */
+	double trial_s;              /* one search trial */
+	double pdr_loss;             /* PDR's loss ratio */
+	unsigned int inject_drop, inject_dup, inject_swap;  /* every Nth */
 	unsigned int flows, frame, burst;
 	double duration, warmup, rate, wait_s;
 	unsigned int backoff_ns;     /* after a refused send */
@@ -140,6 +151,16 @@ usage(FILE *f)
 "  --flows N          packet templates (distinct destinations), default 4096\n"
 "  --frame-size B     Ethernet frame with its 4-byte FCS, %d..%d (default 64:\n"
 "                     60 bytes in the mbuf, as RFC 2544 counts)\n"
+"  --ip-size B        the IP packet's size instead (28..1500; the migration\n"
+"                     study's convention): frame = max(64, B + 18)\n"
+"  --ndr              RFC 2544: binary search for the zero-loss rate (NDR)\n"
+"                     and the partial-drop rate (PDR), one JSON line per\n"
+"                     trial, then {\"ndr_mpps\", \"pdr_mpps\", ...}\n"
+"  --trial S          seconds per search trial (default 10); --quick: 1\n"
+"  --pdr-loss R       PDR's loss ratio (default 0.005)\n"
+"  --inject-drop N, --inject-dup N, --inject-swap N\n"
+"                     test faults: every Nth sequence number is skipped\n"
+"                     (lost), sent twice, or swapped with the next\n"
 "  --duration S       seconds of sending after the warm-up (default 10; 0: until\n"
 "                     SIGINT/SIGTERM)\n"
 "  --warmup S         seconds sent before the measured window (default 0)\n"
@@ -231,6 +252,14 @@ parse_args(int argc, char **argv, struct opts *o, int *eal_argc,
 		{ "src", required_argument, NULL, 's' },
 		{ "flows", required_argument, NULL, 'f' },
 		{ "frame-size", required_argument, NULL, 'F' },
+		{ "ip-size", required_argument, NULL, 'I' },
+		{ "ndr", no_argument, NULL, 'N' },
+		{ "trial", required_argument, NULL, 'T' },
+		{ "quick", no_argument, NULL, 'Q' },
+		{ "pdr-loss", required_argument, NULL, 'P' },
+		{ "inject-drop", required_argument, NULL, 1001 },
+		{ "inject-dup", required_argument, NULL, 1002 },
+		{ "inject-swap", required_argument, NULL, 1003 },
 		{ "duration", required_argument, NULL, 'D' },
 		{ "warmup", required_argument, NULL, 'W' },
 		{ "rate", required_argument, NULL, 'p' },
@@ -284,6 +313,45 @@ parse_args(int argc, char **argv, struct opts *o, int *eal_argc,
 			}
 			o->flows = (unsigned int)v;
 			break;
+		case 'I':
+			if (parse_uint(optarg, 28, FRAME_MAX - 18, &v) < 0) {
+				fprintf(stderr, "vrgen: --ip-size: 28 to %d\n",
+					FRAME_MAX - 18);
+				return -1;
+			}
+			o->ip_size = (unsigned int)v;
+			/* RFC 2544 frames: at least 64 bytes with the FCS;
+			 * a small IP packet is padded. */
+			o->frame = RTE_MAX(FRAME_MIN, (int)v + 18);
+			break;
+		case 'N':
+			o->ndr = true;
+			break;
+		case 'T':
+			if (parse_double(optarg, 0.1, 3600, &o->trial_s) < 0) {
+				fprintf(stderr, "vrgen: --trial: 0.1 to 3600 s\n");
+				return -1;
+			}
+			break;
+		case 'Q':
+			o->trial_s = 1;
+			break;
+		case 'P':
+			if (parse_double(optarg, 0, 0.5, &o->pdr_loss) < 0) {
+				fprintf(stderr, "vrgen: --pdr-loss: 0 to 0.5\n");
+				return -1;
+			}
+			break;
+		case 1001:
+		case 1002:
+		case 1003:
+			if (parse_uint(optarg, 2, 1u << 30, &v) < 0) {
+				fprintf(stderr, "vrgen: --inject-*: every N, N >= 2\n");
+				return -1;
+			}
+			*(c == 1001 ? &o->inject_drop : c == 1002 ? &o->inject_dup :
+			  &o->inject_swap) = (unsigned int)v;
+			break;
 		case 'F':
 			if (parse_uint(optarg, FRAME_MIN, FRAME_MAX, &v) < 0) {
 				fprintf(stderr, "vrgen: --frame-size: %d to %d\n",
@@ -291,6 +359,7 @@ parse_args(int argc, char **argv, struct opts *o, int *eal_argc,
 				return -1;
 			}
 			o->frame = (unsigned int)v;
+			o->ip_size = 0;
 			break;
 		case 'D':
 			if (parse_double(optarg, 0, 1e7, &o->duration) < 0) {
@@ -520,14 +589,15 @@ dsts_pick(const struct prefix *p, size_t np, unsigned int flows,
 
 /* Ether / IPv4 / UDP / zeros; frame = mbuf length (FCS excluded). */
 static void
-template_build(uint8_t *buf, unsigned int frame, const struct rte_ether_addr *src_mac,
+template_build(uint8_t *buf, unsigned int frame, unsigned int ip_size,
+	       const struct rte_ether_addr *src_mac,
 	       const struct rte_ether_addr *dst_mac, uint32_t src, uint32_t dst,
 	       uint16_t sport, uint16_t id)
 {
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)buf;
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
 	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
-	uint16_t l3 = (uint16_t)(frame - sizeof(*eth));
+	uint16_t l3 = (uint16_t)(ip_size ? ip_size : frame - sizeof(*eth));
 
 	memset(buf, 0, frame);
 	rte_ether_addr_copy(dst_mac, &eth->dst_addr);
@@ -544,7 +614,9 @@ template_build(uint8_t *buf, unsigned int frame, const struct rte_ether_addr *sr
 	udp->src_port = rte_cpu_to_be_16(sport);
 	udp->dst_port = RTE_BE16(9);         /* discard */
 	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(l3 - sizeof(*ip)));
-	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+	/* No UDP checksum (RFC 768 allows it over IPv4): every packet's
+	 * stamp differs, and the router does not look. */
+	udp->dgram_cksum = 0;
 }
 
 /* ---------- ports ---------- */
@@ -728,8 +800,16 @@ rx_poll(uint16_t port, int rx_idx, uint32_t src_be, struct counts *c)
 
 	for (uint16_t i = 0; i < n; i++) {
 		if (rx_idx >= 0 && ours(m[i], src_be)) {
+			uint64_t st[2];
+
 			c->rx++;
 			c->rx_port[rx_idx]++;
+			if (likely(m[i]->data_len >= GEN_STAMP_OFF + GEN_STAMP_LEN)) {
+				memcpy(st, rte_pktmbuf_mtod_offset(m[i], void *,
+							       GEN_STAMP_OFF),
+				       GEN_STAMP_LEN);
+				gen_rx_seq_account(&rxs, st[0], st[1], rte_rdtsc());
+			}
 		} else {
 			c->rx_other++;
 		}
@@ -789,6 +869,8 @@ run(const struct opts *o, struct rte_mempool *pool, const struct port *tx,
 	double next = (double)t0;
 	bool measuring = o->warmup <= 0;
 	const uint64_t backoff = (uint64_t)((double)o->backoff_ns * hz / 1e9);
+
+	rxs.lat_on = measuring;
 	uint64_t t_retry = 0;
 	int rc = 0;
 
@@ -798,6 +880,7 @@ run(const struct opts *o, struct rte_mempool *pool, const struct port *tx,
 			break;
 		if (!measuring && now >= t_meas) {
 			measuring = true;
+			rxs.lat_on = true;
 			base = c;
 			t_meas = now;
 		}
@@ -806,8 +889,12 @@ run(const struct opts *o, struct rte_mempool *pool, const struct port *tx,
 				for (unsigned int i = 0; i < burst; i++) {
 					struct rte_mbuf *m = pend[i];
 
-					rte_memcpy(rte_pktmbuf_mtod(m, void *),
-						   tmpl + (size_t)flow * tstride, len);
+					uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+					uint64_t st[2] = { gen_tx_seq_next(&txs),
+							   now };
+
+					rte_memcpy(d, tmpl + (size_t)flow * tstride, len);
+					memcpy(d + GEN_STAMP_OFF, st, GEN_STAMP_LEN);
 					m->data_len = len;
 					m->pkt_len = len;
 					if (++flow == o->flows)
@@ -871,7 +958,9 @@ run(const struct opts *o, struct rte_mempool *pool, const struct port *tx,
 		base = c;
 		t_meas = t_stop;
 	}
-	/* What was refused stays unsent; late packets still count. */
+	/* What was refused stays unsent; late packets still count. Their
+	 * sequence numbers were handed out: they are not losses. */
+	seq_unsent += npend;
 	if (npend > 0)
 		rte_pktmbuf_free_bulk(pend + pidx, npend);
 	for (uint64_t dl = rte_rdtsc() + hz * DRAIN_MS / 1000; rte_rdtsc() < dl;)
@@ -1013,12 +1102,145 @@ out:
 	return 0;
 }
 
+static double
+us(uint64_t cycles)
+{
+	return (double)cycles * 1e6 / (double)rte_get_tsc_hz();
+}
+
+/* The sequence and latency part of a run's JSON, closing the object. */
+static void
+seq_json_tail(const struct opts *o)
+{
+	uint64_t sent = txs.next - seq_unsent;
+
+	printf("\"ip_size\": %u, \"seq_sent\": %" PRIu64 ", \"unique\": %" PRIu64
+	       ", \"seq_lost\": %" PRId64 ", \"duplicates\": %" PRIu64
+	       ", \"reordered\": %" PRIu64 ", \"injected\": {\"drop\": %" PRIu64
+	       ", \"dup\": %" PRIu64 ", \"swap\": %" PRIu64 "}, \"p50_us\": %.3f"
+	       ", \"p99_us\": %.3f, \"p999_us\": %.3f, \"max_us\": %.3f}\n",
+	       o->ip_size ? o->ip_size : o->frame - 18, sent, rxs.unique,
+	       (int64_t)(sent - rxs.unique), rxs.duplicates, rxs.reordered,
+	       txs.dropped, txs.duplicated, txs.swapped,
+	       us(gen_rx_seq_lat_pct(&rxs, 0.50)), us(gen_rx_seq_lat_pct(&rxs, 0.99)),
+	       us(gen_rx_seq_lat_pct(&rxs, 0.999)), us(rxs.lat_max));
+}
+
+struct trial {
+	double rate;                 /* offered pps, 0: full speed */
+	double tx_pps, rx_pps, loss;
+	uint64_t tx, lost;
+	double p50_us, p99_us;
+};
+
+/* One RFC 2544 trial: o->trial_s seconds at rate; losses after the
+ * drain, counted by sequence number. */
+static int
+trial_run(const struct opts *o0, double rate, struct rte_mempool *pool,
+	  const struct port *tx, const struct port *rx, const uint8_t *tmpl,
+	  size_t tstride, struct trial *t)
+{
+	struct opts o = *o0;
+	struct counts win, all;
+	double win_s;
+	int rc;
+
+	o.rate = rate;
+	o.duration = o0->trial_s;
+	o.warmup = 0;
+	o.quiet = true;
+	memset(&txs, 0, sizeof(txs));
+	gen_rx_seq_reset(&rxs);
+	seq_unsent = 0;
+	rc = run(&o, pool, tx, rx, tmpl, tstride, &win, &win_s, &all);
+	t->rate = rate;
+	t->tx = txs.next - seq_unsent;
+	t->lost = t->tx - rxs.unique;
+	t->tx_pps = win_s > 0 ? (double)win.tx / win_s : 0;
+	t->rx_pps = win_s > 0 ? (double)win.rx / win_s : 0;
+	t->loss = t->tx ? (double)t->lost / (double)t->tx : 0;
+	t->p50_us = us(gen_rx_seq_lat_pct(&rxs, 0.50));
+	t->p99_us = us(gen_rx_seq_lat_pct(&rxs, 0.99));
+	printf("{\"trial\": true, \"rate_pps\": %.0f, \"tx\": %" PRIu64
+	       ", \"lost\": %" PRIu64 ", \"loss_ratio\": %.6f, \"tx_mpps\": %.4f"
+	       ", \"rx_mpps\": %.4f, \"p50_us\": %.3f, \"p99_us\": %.3f}\n",
+	       rate, t->tx, t->lost, t->loss, t->tx_pps / 1e6, t->rx_pps / 1e6,
+	       t->p50_us, t->p99_us);
+	fflush(stdout);
+	return rc;
+}
+
+/* Binary search for the highest rate whose loss ratio is at most
+ * max_loss (RFC 2544 26.1: 0 for the throughput, NDR); the first trial
+ * at full speed gives the ceiling. */
+static int
+search(const struct opts *o, double max_loss, double ceiling,
+       struct rte_mempool *pool, const struct port *tx, const struct port *rx,
+       const uint8_t *tmpl, size_t tstride, struct trial *best)
+{
+	double lo = 0, hi = ceiling;
+	struct trial t;
+
+	memset(best, 0, sizeof(*best));
+	/* To 1% of the rate found: a resolution relative to the answer,
+	 * not to the ceiling, which may be 100 times higher. */
+	for (int i = 0; i < 24 && !stop && hi - lo > 0.01 * hi; i++) {
+		double mid = (lo + hi) / 2;
+
+		if (trial_run(o, mid, pool, tx, rx, tmpl, tstride, &t) < 0)
+			return -1;
+		if (t.loss <= max_loss) {
+			lo = mid;
+			*best = t;
+		} else {
+			hi = mid;
+		}
+	}
+	return 0;
+}
+
+static int
+rfc2544(const struct opts *o, struct rte_mempool *pool, const struct port *tx,
+	const struct port *rx, const uint8_t *tmpl, size_t tstride)
+{
+	struct trial full, ndr, pdr;
+	double gbit = o->frame * 8 / 1e9;
+
+	if (trial_run(o, 0, pool, tx, rx, tmpl, tstride, &full) < 0)
+		return -1;
+	if (full.loss == 0) {
+		ndr = full;
+		ndr.rate = full.tx_pps;
+	} else if (search(o, 0, full.tx_pps, pool, tx, rx, tmpl, tstride, &ndr) < 0) {
+		return -1;
+	}
+	if (full.loss <= o->pdr_loss) {
+		pdr = full;
+		pdr.rate = full.tx_pps;
+	} else if (search(o, o->pdr_loss, full.tx_pps, pool, tx, rx, tmpl,
+			  tstride, &pdr) < 0) {
+		return -1;
+	}
+	printf("vrgen: NDR %.4f Mpps, PDR (%.2f%% loss) %.4f Mpps, %u-byte frames "
+	       "(%u-byte IP packets)\n", ndr.rate / 1e6, o->pdr_loss * 100,
+	       pdr.rate / 1e6, o->frame, o->ip_size ? o->ip_size : o->frame - 18);
+	printf("{\"ndr_mpps\": %.4f, \"pdr_mpps\": %.4f, \"ndr_gbps\": %.4f, "
+	       "\"pdr_gbps\": %.4f, \"frame_size\": %u, \"ip_size\": %u, "
+	       "\"p50_us\": %.3f, \"p99_us\": %.3f, \"full_speed_mpps\": %.4f, "
+	       "\"full_speed_loss\": %.6f, \"trial_s\": %.1f, \"pdr_loss\": %.4f}\n",
+	       ndr.rate / 1e6, pdr.rate / 1e6, ndr.rate * gbit, pdr.rate * gbit,
+	       o->frame, o->ip_size ? o->ip_size : o->frame - 18, ndr.p50_us,
+	       ndr.p99_us, full.tx_pps / 1e6, full.loss, o->trial_s, o->pdr_loss);
+	fflush(stdout);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct opts o = { .src_ip = 0x0a000102, .flows = 4096, .frame = 64,
 			  .burst = 32, .duration = 10, .wait_s = 120, .seed = 1,
-			  .lat_cpu = { -1, -1 } };
+			  .lat_cpu = { -1, -1 }, .trial_s = 10, .pdr_loss = 0.005 };
 	struct port tx = { .role = "tx" }, rx[RX_MAX];
 	struct rte_ether_addr dst_mac[MAC_MAX];
 	unsigned int n_mac = 0, n_rx_ok = 0;
@@ -1041,6 +1263,13 @@ main(int argc, char **argv)
 	/* The file first: a bad one fails before any port exists. */
 	if (routes_read(o.routes, &pfx, &npfx) < 0)
 		return 1;
+	if (gen_rx_seq_init(&rxs) < 0) {
+		free(pfx);
+		return 1;
+	}
+	txs.drop_every = o.inject_drop;
+	txs.dup_every = o.inject_dup;
+	txs.swap_every = o.inject_swap;
 	dst = malloc(sizeof(*dst) * o.flows);
 	if (dst == NULL || dsts_pick(pfx, npfx, o.flows, o.src_ip, o.seed, dst) < 0) {
 		free(dst);
@@ -1118,7 +1347,7 @@ main(int argc, char **argv)
 		goto close;
 	}
 	for (unsigned int i = 0; i < o.flows; i++)
-		template_build(tmpl + (size_t)i * tstride, o.frame - FCS_LEN,
+		template_build(tmpl + (size_t)i * tstride, o.frame - FCS_LEN, o.ip_size,
 			       &tx.mac, &dst_mac[i % n_mac], o.src_ip, dst[i],
 			       (uint16_t)(1024 + i % 64512), (uint16_t)i);
 	{
@@ -1138,6 +1367,10 @@ main(int argc, char **argv)
 		else
 			printf(" until stopped\n");
 		fflush(stdout);
+	}
+	if (o.ndr) {
+		rc = rfc2544(&o, pool, &tx, rx, tmpl, tstride) < 0;
+		goto close;
 	}
 	rc = run(&o, pool, &tx, rx, tmpl, tstride, &win, &win_s, &all) < 0;
 
@@ -1161,7 +1394,8 @@ main(int argc, char **argv)
 	       (int64_t)(all.tx - all.rx), o.frame, o.flows);
 	for (unsigned int i = 0; i < o.n_rx; i++)
 		printf("%s%" PRIu64, i ? ", " : "", win.rx_port[i]);
-	printf("]}\n");
+	printf("], ");
+	seq_json_tail(&o);
 	fflush(stdout);
 close:
 	port_close(&tx);
@@ -1172,5 +1406,6 @@ out:
 	rte_mempool_free(pool);
 	rte_eal_cleanup();
 	free(dst);
+	gen_rx_seq_free(&rxs);
 	return rc;
 }
