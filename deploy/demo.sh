@@ -3,7 +3,8 @@
 # it brings up the smoke topology: two kernel hosts in namespaces joined
 # by veth to one vrd slice (af_packet ports), the full Internet IPv4 and
 # IPv6 tables loaded, traffic between the hosts, then vrd's counters.
-# Everything is removed at the end.
+# Everything is removed at the end. Then a quick measurement sweep
+# (tests/bench/modes.sh) prints its table.
 set -uo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 cd "$TOP"
@@ -59,3 +60,14 @@ step "TTL 1: vrd punts it, the slice's kernel answers time exceeded"
 ip netns exec $H1 ping -c 1 -t 1 -W 2 1.0.0.1 | sed -n 2p
 step "vrd's counters"
 vrctl $S stats
+
+# A short measurement sweep (issue 5's harness, quick): vrd against the
+# baselines on the same virtio-user ports, 64-byte frames, 1 s trials.
+# DEMO_MEASURE=0 skips it.
+if [ "${DEMO_MEASURE:-1}" != 0 ]; then
+  step "measurement: RFC 2544 NDR, 64-byte frames, vrd vs l2fwd (io) vs l3fwd"
+  kill "$VRD_PID" 2>/dev/null; wait "$VRD_PID" 2>/dev/null
+  tests/bench/modes.sh --quick --sizes 64 --modes "native io l3fwd" --out /tmp/vrplane-demo-modes |
+    sed -n '/^| mode/,/^$/p'
+  echo "(full matrix: tests/bench/modes.sh; this run's files: /tmp/vrplane-demo-modes)"
+fi

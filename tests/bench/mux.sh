@@ -95,7 +95,7 @@ vrmux_row() { # N
   local n=$1 i gj uj
   "$VRMUX" --uplink net_vhost0,iface=$W/up.sock,queues=1 --socket "$MS" --busy-poll \
     -- --file-prefix=$T-mux --lcores=0@0,1@1 -m 512 --no-pci >$W/mux.log 2>&1 &
-  local mp=$!
+  local mp=$!; LIB_PIDS+=($mp)
   wait_for 20 mux uplink show || { tail $W/mux.log; return 1; }
   for i in $(seq 1 "$n"); do mux slice add s$i mac "$(mac_of $i)" attach vhost-user:$W/v$i.sock >/dev/null || return 1; done
   gen_run "$n" "net_virtio_user0,path=$W/up.sock,queues=1" "$W/v"
@@ -174,7 +174,7 @@ xdp_row() { # N
   local n=$1 i gj
   kernel_setup "$n"
   ip netns exec ${T}k "$VRMUX" --xdp --uplink up0 --socket "$MS" >$W/mux.log 2>&1 &
-  local mp=$!
+  local mp=$!; LIB_PIDS+=($mp)
   wait_for 20 mux uplink show || { tail $W/mux.log; return 1; }
   for i in $(seq 1 "$n"); do mux slice add s$i mac "$(mac_of $i)" attach veth:k$i >/dev/null || return 1; done
   kernel_gen "$n"

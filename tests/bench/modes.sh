@@ -1,0 +1,251 @@
+#!/bin/bash
+# The measurement matrix (issue 5): RFC 2544 NDR/PDR per virtualization
+# mode and frame size, with baselines in the same run.
+#
+#   tests/bench/modes.sh [--quick] [--modes LIST] [--sizes LIST] [--out DIR]
+#                        [--routes N] [--trial S]
+#
+# Rows (--modes, default all that run here):
+#   native     vrd on its own virtio-user ports (no multiplexer)
+#   vhost      container slice: vrd on virtio-user behind vrmux (DPDK
+#              backend, vhost-user); vrmux's and vrd's pollers share CPU 1
+#              (adaptive polling: the one-core scheme of the Horizon study)
+#   io         baseline: a forwarder that does no work, on the same ports:
+#              DPDK's l2fwd with --no-mac-updating, built from
+#              /usr/share/dpdk/examples (Debian 12 ships no dpdk-testpmd)
+#   l3fwd      baseline: DPDK's l3fwd (LPM) built from
+#              /usr/share/dpdk/examples, same routes (its rule table raised
+#              from 1024 to hold them)
+#   linux      baseline: the kernel forwarding in a namespace router
+#              (veths; the generator sends on af_packet, receives on AF_XDP)
+# Listed as skipped, with the reason, in the report: VM rows (virtio,
+# e1000, vmxnet3: they need the deploy issue's guests), SR-IOV (no VF
+# here), container over af_xdp/af_packet through vrmux's XDP backend (the
+# veth generator limits them as the linux row shows).
+#
+# Every row: vrgen (CPU 0) runs vrgen --ndr: a trial at full speed, then
+# binary searches for the zero-loss rate (NDR) and 0.5% loss (PDR); trial
+# length --trial (10 s; 1 s with --quick). The DUT's pollers run on CPU 1.
+# Output in --out (default /tmp/vrplane-modes): trials.jsonl (every
+# trial), results.csv (mode,dut,frame_size,ip_size,ndr_mpps,pdr_mpps,
+# ndr_gbps,p50_us,p99_us,cycles_per_pkt), mpps.png and gbps.png (gnuplot),
+# report.md (machine, pinning, versions, the table). The last line of the
+# output is the CSV's path and row count as JSON.
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+QUICK=0 MODES="native vhost io l3fwd linux" SIZES= OUT=/tmp/vrplane-modes NROUTES=100000 TRIAL=
+CMDLINE="tests/bench/modes.sh${*:+ $*}"
+while [ $# -gt 0 ]; do
+  case $1 in
+    --quick) QUICK=1;;
+    --modes) MODES=$2; shift;;
+    --sizes) SIZES=$2; shift;;
+    --out) OUT=$2; shift;;
+    --routes) NROUTES=$2; shift;;
+    --trial) TRIAL=$2; shift;;
+    -h|--help) sed -n '2,/^source/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0;;
+    *) echo "modes.sh: unknown option $1 (see --help)"; exit 2;;
+  esac
+  shift
+done
+[ -n "$SIZES" ] || { [ $QUICK = 1 ] && SIZES="64 512 1518" || SIZES="64 128 256 512 1024 1280 1518"; }
+[ -n "$TRIAL" ] || { [ $QUICK = 1 ] && TRIAL=1 || TRIAL=10; }
+[ "$(id -u)" -eq 0 ] || { echo "modes.sh: run as root"; exit 2; }
+TABLE=$SHARED/data/fullview-2024-v4.txt.gz
+[ -f "$TABLE" ] || skip "no route table $TABLE (set VR_SHARED)"
+VRGEN=$BUILD/dataplane/gen/vrgen VRMUX=$BUILD/vnet/vrmux/vrmux
+ninja -C "$BUILD" dataplane/vrd dataplane/gen/vrgen vnet/vrmux/vrmux ctl/vrctl >/dev/null ||
+  { echo "modes.sh: build failed"; exit 1; }
+hugepages_prepare
+taskset -p -c 0 $$ >/dev/null
+mkdir -p "$OUT"; rm -f "$OUT"/trials.jsonl "$OUT"/*.png
+W=/tmp/$T.modes; mkdir -p $W
+trap 'lib_cleanup; ip netns del ${T}lr 2>/dev/null; rm -rf $W' EXIT
+CSV=$OUT/results.csv
+echo "mode,dut,frame_size,ip_size,ndr_mpps,pdr_mpps,ndr_gbps,p50_us,p99_us,cycles_per_pkt" > "$CSV"
+SKIPPED=()
+
+# The routes: NROUTES random IPv4 prefixes of the full table, the same
+# for every DUT.
+ROUTES=$W/routes
+zcat -f "$TABLE" | tr -d '\r' | grep -v ':' | grep . | shuf -n "$NROUTES" --random-source=<(yes) > $ROUTES
+echo "modes.sh: $(wc -l < $ROUTES) routes, sizes $SIZES, trials of $TRIAL s, modes $MODES"
+
+GO=$W/go
+gen_start() { # TX RX [more vrgen options]: vrgen --ndr in the background
+  local tx=$1 rx=$2; shift 2
+  rm -f $GO
+  "$VRGEN" --tx "$tx" --rx "$rx" --routes $ROUTES --go-file $GO --ndr --trial "$TRIAL" \
+    --frame-size "$SIZE" --quiet --wait 120 "$@" \
+    -- -l 0 --file-prefix=$T-gen -m 512 --in-memory --single-file-segments --no-pci >$W/gen.log 2>&1 &
+  GEN=$!
+  for _ in $(seq 300); do grep -q "^vrgen: port rx" $W/gen.log && break; kill -0 $GEN 2>/dev/null || break; sleep 0.1; done
+  GEN_RX_MAC=$(awk '/^vrgen: port rx/ {print $NF; exit}' $W/gen.log)
+  [ -n "$GEN_RX_MAC" ]
+}
+gen_finish() { # DST-MAC: go, wait, collect; sets RES (the vrgen summary)
+  echo "$1" > $GO.tmp && mv $GO.tmp $GO
+  wait $GEN
+  grep '"trial": true' $W/gen.log | jq -c --arg m "$MODE" --argjson s "$SIZE" '. + {mode: $m, frame_size: $s}' >> "$OUT/trials.jsonl"
+  RES=$(grep '^{"ndr_mpps"' $W/gen.log | tail -n 1)
+  [ -n "$RES" ] || { tail -5 $W/gen.log; return 1; }
+}
+row() { # DUT CYCLES: appends the CSV row from RES
+  echo "$RES" | jq -r --arg m "$MODE" --arg d "$1" --arg c "${2:-}" \
+    '[$m, $d, .frame_size, .ip_size, .ndr_mpps, .pdr_mpps, .ndr_gbps, .p50_us, .p99_us, $c] | map(tostring) | join(",")' >> "$CSV"
+  echo "  $MODE $1 ${SIZE}B: NDR $(echo "$RES" | jq .ndr_mpps) Mpps, PDR $(echo "$RES" | jq .pdr_mpps) Mpps, p50 $(echo "$RES" | jq .p50_us) us${2:+, $2 cycles/pkt}"
+}
+
+vrd_up() { # NS SLICE DEV1 DEV2 [vrd args]: vrd forwarding p1 -> p2 with the routes
+  local ns=$1 s=$2 d1=$3 d2=$4; shift 4
+  ns_add "$ns"
+  vrd_start "$ns" "$s" --fpm off "$@" || return 1
+  vrctl "$s" port add p1 devargs "$d1" >/dev/null || return 1
+  vrctl "$s" port add p2 devargs "$d2" >/dev/null || return 1
+  vrctl "$s" addr add 10.0.1.1/24 dev p1 && vrctl "$s" addr add 10.0.2.1/24 dev p2 &&
+  vrctl "$s" neigh add 10.0.2.2 lladdr "$GEN_RX_MAC" dev p2 &&
+  vrctl "$s" route load $ROUTES via 10.0.2.2 >/dev/null
+}
+vrd_cycles() { vrctl "$1" stats --json | jq '[.workers[].busy_cycles] as $c | [.workers[].busy_packets] as $p | if ($p|add) > 0 then ($c|add) / ($p|add) * 10 | round / 10 else null end'; }
+vrd_down() { kill "$VRD_PID" 2>/dev/null; wait "$VRD_PID" 2>/dev/null; ip netns del "$1"; }
+
+run_native() {
+  local s=$T-n ns=${T}n
+  gen_start "net_vhost0,iface=$W/a.sock,queues=1" "net_vhost1,iface=$W/b.sock,queues=1" || return 1
+  vrd_up $ns $s "net_virtio_user0,path=$W/a.sock,queue_size=1024" "net_virtio_user1,path=$W/b.sock,queue_size=1024" \
+    --busy-poll -- --lcores=0@0,1@1 -m 1024 --no-pci || return 1
+  gen_finish "$(vrctl $s port show --json | jq -r '.[] | select(.name=="p1") | .mac')" || return 1
+  row vrd "$(vrd_cycles $s)"
+  vrd_down $ns
+}
+
+run_vhost() {
+  local s=$T-v ns=${T}v ms=$W/mux.sock mp
+  # vrmux's uplink faces the generator; vrd's two ports are two slices.
+  gen_start "net_vhost0,iface=$W/up.sock,queues=1" "net_vhost0,iface=$W/up.sock,queues=1" || return 1
+  "$VRMUX" --uplink "net_virtio_user9,path=$W/up.sock,queues=1" --socket $ms \
+    -- --file-prefix=$T-mux --lcores=0@0,1@1 -m 512 --no-pci >$W/mux.log 2>&1 &
+  mp=$!; LIB_PIDS+=($mp)
+  wait_for 20 "$VRCTL" -s $ms uplink show || { tail $W/mux.log; return 1; }
+  "$VRCTL" -s $ms slice add p1 mac 02:00:00:00:0a:01 attach vhost-user:$W/p1.sock >/dev/null &&
+  "$VRCTL" -s $ms slice add p2 mac 02:00:00:00:0a:02 attach vhost-user:$W/p2.sock >/dev/null ||
+    { echo "modes.sh: vrmux slices"; return 1; }
+  vrd_up $ns $s "net_virtio_user0,path=$W/p1.sock,server=1,queues=1,mac=02:00:00:00:0a:01" \
+    "net_virtio_user1,path=$W/p2.sock,server=1,queues=1,mac=02:00:00:00:0a:02" \
+    -- --lcores=0@0,1@1 -m 1024 --no-pci || { echo "modes.sh: vrd behind vrmux"; tail -5 /tmp/$s.vrd.log; return 1; }
+  gen_finish 02:00:00:00:0a:01 || return 1
+  row vrd "$(vrd_cycles $s)"
+  vrd_down $ns
+  kill $mp; wait $mp 2>/dev/null
+}
+
+# DPDK's examples, built once from /usr/share/dpdk/examples into $W/ex.
+example_build() { # NAME [SED-SCRIPT for its sources]
+  [ -x $W/ex/$1/build/$1 ] && return 0
+  mkdir -p $W/ex
+  [ -d $W/ex/common ] || cp -r /usr/share/dpdk/examples/common $W/ex/
+  cp -r /usr/share/dpdk/examples/$1 $W/ex/ || return 1
+  [ -n "${2:-}" ] && sed -i "$2" $W/ex/$1/*.c
+  make -C $W/ex/$1 -j2 >$W/$1-build.log 2>&1 || { tail -5 $W/$1-build.log; return 1; }
+}
+
+run_io() {
+  local p
+  example_build l2fwd || { echo "modes.sh: l2fwd did not build"; return 1; }
+  gen_start "net_vhost0,iface=$W/a.sock,queues=1" "net_vhost1,iface=$W/b.sock,queues=1" || return 1
+  # One lcore (CPU 1) serves both ports; frames go out unchanged.
+  $W/ex/l2fwd/build/l2fwd -l 1 --file-prefix=$T-l2 -m 512 --no-pci --in-memory --single-file-segments \
+    --vdev "net_virtio_user0,path=$W/a.sock,queue_size=1024,mac=02:00:00:00:0c:01" \
+    --vdev "net_virtio_user1,path=$W/b.sock,queue_size=1024" \
+    -- -p 0x3 -q 2 -T 0 --no-mac-updating >$W/l2fwd.log 2>&1 &
+  p=$!; LIB_PIDS+=($p)
+  wait_for 30 grep -q "entering main loop" $W/l2fwd.log || { tail $W/l2fwd.log; return 1; }
+  gen_finish 02:00:00:00:0c:01 || return 1
+  row l2fwd ""
+  kill $p; wait $p 2>/dev/null
+  return 0
+}
+
+run_l3fwd() {
+  local lf
+  # The example's LPM table holds 1024 routes: raised for the same table.
+  # Its RX checksum offload, which virtio-user lacks, is dropped.
+  example_build l3fwd 's/#define IPV4_L3FWD_LPM_MAX_RULES .*/#define IPV4_L3FWD_LPM_MAX_RULES (1 << 21)/;
+    s/#define IPV4_L3FWD_LPM_NUMBER_TBL8S .*/#define IPV4_L3FWD_LPM_NUMBER_TBL8S (1 << 17)/;
+    s/\.offloads = RTE_ETH_RX_OFFLOAD_CHECKSUM,/.offloads = 0,/' || { echo "modes.sh: l3fwd did not build"; return 1; }
+  awk '{print "R" $1 " 1"}' $ROUTES > $W/l3fwd-v4.cfg
+  echo "R2001:db8::/32 1" > $W/l3fwd-v6.cfg
+  gen_start "net_vhost0,iface=$W/a.sock,queues=1" "net_vhost1,iface=$W/b.sock,queues=1" || return 1
+  $W/ex/l3fwd/build/l3fwd -l 1 --file-prefix=$T-l3 -m 1024 --no-pci --in-memory --single-file-segments \
+    --vdev "net_virtio_user0,path=$W/a.sock,queue_size=1024,mac=02:00:00:00:0b:01" --vdev "net_virtio_user1,path=$W/b.sock,queue_size=1024" \
+    -- -p 0x3 --lookup=lpm --parse-ptype --config="(0,0,1),(1,0,1)" --eth-dest=1,$GEN_RX_MAC \
+    --rule_ipv4=$W/l3fwd-v4.cfg --rule_ipv6=$W/l3fwd-v6.cfg >$W/l3fwd.log 2>&1 &
+  lf=$!; LIB_PIDS+=($lf)
+  wait_for 120 grep -q "entering main loop" $W/l3fwd.log || { tail $W/l3fwd.log; return 1; }
+  gen_finish 02:00:00:00:0b:01 || return 1
+  row l3fwd ""
+  kill $lf; wait $lf 2>/dev/null
+  return 0
+}
+
+run_linux() {
+  local r=${T}lr
+  ip netns del $r 2>/dev/null; ip netns add $r
+  ip link add g1 type veth peer name r1 netns $r
+  ip link add g2 type veth peer name r2 netns $r
+  ip link set g1 up; ip link set g2 up
+  ip -n $r link set lo up; ip -n $r link set r1 up; ip -n $r link set r2 up
+  ip netns exec $r sysctl -qw net.ipv4.ip_forward=1
+  ip -n $r addr add 10.0.1.1/24 dev r1; ip -n $r addr add 10.0.2.1/24 dev r2
+  gen_start "net_af_packet0,iface=g1,qdisc_bypass=1" "net_af_xdp1,iface=g2" || return 1
+  ip -n $r neigh add 10.0.2.2 lladdr "$GEN_RX_MAC" dev r2 nud permanent
+  awk '{print "route add " $1 " via 10.0.2.2"}' $ROUTES | ip -n $r -batch - || return 1
+  gen_finish "$(ip -n $r link show r1 | awk '/ether/ {print $2}')" || return 1
+  row linux ""
+  ip netns del $r; ip link del g1 2>/dev/null; ip link del g2 2>/dev/null
+  return 0
+}
+
+for MODE in $MODES; do
+  for SIZE in $SIZES; do
+    case $MODE in
+      native|vhost|io|l3fwd|linux) run_$MODE || echo "modes.sh: $MODE ${SIZE}B failed";;
+      *) echo "modes.sh: unknown mode $MODE"; break;;
+    esac
+    rm -f $W/*.sock
+  done
+done
+SKIPPED+=("vm-virtio, vm-e1000, vm-vmxnet3: need the deploy issue's guest images (issue 6); guests run under TCG here")
+SKIPPED+=("sr-iov: no VF on this machine")
+SKIPPED+=("xdp, afpacket (container through vrmux's XDP backend or af_packet): not yet in this harness; see tests/bench/mux.sh for the XDP path")
+SKIPPED+=("core schemes: with 2 CPUs only one is possible per row (generator on CPU 0, the DUT's pollers on CPU 1; vrmux and vrd share CPU 1 in the vhost row)")
+
+# Plots: Mpps and Gbit/s against frame size, one line per mode/DUT.
+plot() { # COLUMN YLABEL FILE
+  local s="" k
+  for k in $(tail -n +2 "$CSV" | cut -d, -f1,2 | sort -u); do
+    grep "^$k," "$CSV" | sort -t, -k3 -n | cut -d, -f3,$1 | tr , ' ' > "$W/p-$k.dat"
+    s="$s${s:+, }'$W/p-$k.dat' using 1:2 with linespoints title '${k/,/ }'"
+  done
+  [ -n "$s" ] && gnuplot -e "set terminal png size 900,600; set output '$3'; set logscale x 2; set xlabel 'frame size (bytes, with FCS)'; set ylabel '$2'; set key outside; set grid; plot $s" 2>/dev/null
+}
+if command -v gnuplot >/dev/null; then
+  plot 5 "NDR (Mpps)" "$OUT/mpps.png"; plot 7 "NDR (Gbit/s)" "$OUT/gbps.png"
+fi
+{
+  echo "# vrplane modes: $(date -u +%F)"
+  echo
+  echo "Command: \`$CMDLINE\`"
+  echo
+  echo "Machine: $(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}'), $(nproc --all) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); kernel $(uname -r); DPDK $(pkg-config --modversion libdpdk); FRR $(dpkg-query -W -f='${Version}' frr 2>/dev/null)"
+  echo
+  echo "Pinning: vrgen on CPU 0; the DUT's polling thread(s) on CPU 1. Routes: $(wc -l < $ROUTES) random IPv4 prefixes of $(basename $TABLE). Trials of $TRIAL s; NDR = zero loss, PDR = 0.5% loss (RFC 2544 binary search, 1% resolution)."
+  echo
+  echo "| mode | DUT | frame | IP | NDR Mpps | PDR Mpps | NDR Gbit/s | p50 us | p99 us | cycles/pkt |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
+  tail -n +2 "$CSV" | awk -F, '{printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1,$2,$3,$4,$5,$6,$7,$8,$9,$10}'
+  echo
+  echo "Skipped:"
+  for s in "${SKIPPED[@]}"; do echo "- $s"; done
+} > "$OUT/report.md"
+cat "$OUT/report.md"
+jq -cn --arg csv "$CSV" --argjson rows "$(($(wc -l < "$CSV") - 1))" --arg report "$OUT/report.md" '{csv: $csv, rows: $rows, report: $report}'
