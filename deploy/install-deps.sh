@@ -6,7 +6,7 @@ PKGS=(
   build-essential meson ninja-build pkg-config clang llvm
   libdpdk-dev dpdk dpdk-doc libbpf-dev libxdp-dev xdp-tools bpftool libcmocka-dev
   libjansson-dev libmnl-dev zlib1g-dev libpcap-dev libyaml-dev
-  python3-scapy iproute2 iputils-ping tcpdump jq socat netcat-openbsd
+  python3-scapy python3-yaml iproute2 iputils-ping tcpdump jq socat netcat-openbsd
   frr gnuplot-nox bc ethtool
 )
 missing=()

@@ -1,0 +1,276 @@
+#!/usr/bin/python3
+"""Reads and checks a vrplane topology file (YAML, through libyaml).
+
+  topology.py check FILE            exit 0 when the file is sound, else one
+                                    line per problem: FILE:LINE: problem
+  topology.py json FILE             the checked topology as JSON (with
+                                    derived names: namespaces, VLANs, MACs)
+  topology.py sriov-commands FILE   the `ip link set PF vf N ...` commands
+                                    for every router given a VF
+
+Every check runs before anything starts (deploy/up.sh calls `check`
+first), so a topology with a mistake changes nothing.
+
+The file:
+
+  substrate:
+    nodes: [{name: n1}, {name: n2}]        # driver domains, a vrmux each
+    links: [{ends: [n1, n2]}]               # veth pairs here
+  networks:
+    - name: A
+      vlan: 10                              # on the substrate links
+      protocol: ospf                        # static | ospf | bgp
+      family: ipv4                          # ipv4 | ipv6
+      routers:
+        - {name: a1, node: n1, kind: container, mac: "02:0a:00:00:00:01",
+           asn: 65001, vf: {pf: eth0, index: 3}}     # asn for bgp, vf opt.
+      links: [{ends: [a1, a2], prefix: 10.10.12.0/30}]
+      hosts: [{name: ha1, router: a1, prefix: 10.10.1.0/24}]
+"""
+import ipaddress
+import json
+import re
+import sys
+
+import yaml
+
+MAC_RE = re.compile(r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$")
+NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,11}$")
+
+
+class Problems:
+    def __init__(self, path):
+        self.path = path
+        self.items = []
+
+    def add(self, node, msg):
+        line = node.start_mark.line + 1 if node is not None else 0
+        self.items.append((line, msg))
+
+    def report(self):
+        for line, msg in sorted(self.items):
+            print(f"{self.path}:{line}: {msg}")
+        return 1 if self.items else 0
+
+
+def mapping(node):
+    """A YAML mapping node as {key: value node}."""
+    return {k.value: v for k, v in node.value} if isinstance(node, yaml.MappingNode) else {}
+
+
+def scalar(node):
+    return node.value if isinstance(node, yaml.ScalarNode) else None
+
+
+def seq(node):
+    return node.value if isinstance(node, yaml.SequenceNode) else []
+
+
+def need(p, parent, m, key, kind="scalar"):
+    n = m.get(key)
+    if n is None:
+        p.add(parent, f"missing '{key}'")
+        return None
+    if kind == "scalar" and not isinstance(n, yaml.ScalarNode):
+        p.add(n, f"'{key}' must be a single value")
+        return None
+    if kind == "list" and not isinstance(n, yaml.SequenceNode):
+        p.add(n, f"'{key}' must be a list")
+        return None
+    return n
+
+
+def check_name(p, node, what, seen):
+    name = scalar(node)
+    if name is None or not NAME_RE.match(name):
+        p.add(node, f"{what} name {name!r}: a lowercase letter, then up to 11 "
+              "letters, digits or '-'")
+        return None
+    if name in seen:
+        p.add(node, f"{what} {name} is defined twice (also line {seen[name] + 1})")
+        return None
+    seen[name] = node.start_mark.line
+    return name
+
+
+def load(path):
+    """Returns (topology dict, problems)."""
+    p = Problems(path)
+    try:
+        with open(path) as f:
+            root = yaml.compose(f, Loader=yaml.SafeLoader)
+    except OSError as e:
+        print(f"{path}:0: cannot read: {e.strerror}")
+        sys.exit(2)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        print(f"{path}:{mark.line + 1 if mark else 0}: not YAML: {getattr(e, 'problem', e)}")
+        sys.exit(1)
+    top = {"nodes": [], "links": [], "networks": []}
+    rm = mapping(root)
+    if not rm:
+        p.add(root, "the file must be a mapping with 'substrate' and 'networks'")
+        return top, p
+    for key, val in root.value:
+        if key.value not in ("substrate", "networks"):
+            p.add(key, f"unknown key '{key.value}' (expected substrate, networks)")
+    sub_n = rm.get("substrate")
+    if sub_n is None:
+        p.add(root, "missing 'substrate'")
+    sub = mapping(sub_n)
+    node_names, link_names = {}, set()
+    nodes_n = need(p, sub_n, sub, "nodes", "list") if sub_n is not None else None
+    for n in seq(nodes_n):
+        nm = mapping(n)
+        name = check_name(p, nm.get("name", n), "node", node_names)
+        if name:
+            top["nodes"].append({"name": name, "uplink": scalar(nm.get("uplink")) or ""})
+    for ln in seq(sub.get("links")):
+        ends = seq(mapping(ln).get("ends"))
+        names = [scalar(e) for e in ends]
+        if len(names) != 2 or names[0] == names[1]:
+            p.add(ln, "a substrate link needs 'ends' with two different nodes")
+            continue
+        for e, nm in zip(ends, names):
+            if nm not in node_names:
+                p.add(e, f"substrate link to unknown node '{nm}'")
+        key = tuple(sorted(names))
+        if key in link_names:
+            p.add(ln, f"substrate link {key[0]}-{key[1]} given twice")
+        link_names.add(key)
+        top["links"].append({"ends": names})
+
+    macs, vlans, all_names = {}, {}, dict(node_names)
+    for net in seq(need(p, root, rm, "networks", "list")):
+        nm = mapping(net)
+        net_seen = {}
+        name = check_name(p, nm.get("name", net), "network", net_seen)
+        vlan_n = need(p, net, nm, "vlan")
+        vlan = None
+        if vlan_n is not None:
+            try:
+                vlan = int(vlan_n.value)
+                if not 1 <= vlan <= 4094:
+                    raise ValueError
+            except ValueError:
+                p.add(vlan_n, f"VLAN {vlan_n.value!r}: 1 to 4094")
+                vlan = None
+        if vlan is not None and vlan in vlans:
+            p.add(vlan_n, f"VLAN {vlan} overlaps network {vlans[vlan]}'s: the "
+                  "virtual networks would share a link")
+        elif vlan is not None:
+            vlans[vlan] = name
+        proto_n = need(p, net, nm, "protocol")
+        proto = scalar(proto_n)
+        if proto is not None and proto not in ("static", "ospf", "bgp"):
+            p.add(proto_n, f"protocol '{proto}': static, ospf or bgp")
+        family = scalar(nm.get("family")) or "ipv4"
+        if family not in ("ipv4", "ipv6"):
+            p.add(nm.get("family"), f"family '{family}': ipv4 or ipv6")
+        routers = {}
+        out = {"name": name, "vlan": vlan, "protocol": proto, "family": family,
+               "routers": [], "links": [], "hosts": []}
+        for r in seq(need(p, net, nm, "routers", "list")):
+            rm_ = mapping(r)
+            rname = check_name(p, rm_.get("name", r), "router", all_names)
+            node_n = need(p, r, rm_, "node")
+            if node_n is not None and node_n.value not in node_names:
+                p.add(node_n, f"router {rname} on unknown node '{node_n.value}'")
+            kind = scalar(rm_.get("kind")) or "container"
+            if kind not in ("container", "vm"):
+                p.add(rm_.get("kind"), f"kind '{kind}': container or vm")
+            nic = scalar(rm_.get("nic")) or "virtio"
+            if nic not in ("virtio", "e1000", "vmxnet3"):
+                p.add(rm_.get("nic"), f"nic '{nic}': virtio, e1000 or vmxnet3")
+            mac_n = need(p, r, rm_, "mac")
+            mac = (scalar(mac_n) or "").lower()
+            if mac_n is not None and (not MAC_RE.match(mac) or int(mac[:2], 16) & 1):
+                p.add(mac_n, f"MAC {mac_n.value!r} is not a unicast MAC")
+            elif mac in macs:
+                p.add(mac_n, f"duplicate MAC {mac} (router {macs[mac]} has it)")
+            elif mac_n is not None:
+                macs[mac] = rname
+            asn = scalar(rm_.get("asn"))
+            if proto == "bgp" and asn is None:
+                p.add(r, f"router {rname}: a bgp network needs 'asn'")
+            vf = None
+            if "vf" in rm_:
+                vm = mapping(rm_["vf"])
+                pf, idx = scalar(vm.get("pf")), scalar(vm.get("index"))
+                if not pf or idx is None or not idx.isdigit():
+                    p.add(rm_["vf"], "vf needs 'pf' (the PF's interface) and 'index'")
+                else:
+                    vf = {"pf": pf, "index": int(idx)}
+            if rname:
+                routers[rname] = r
+                out["routers"].append({"name": rname, "node": scalar(node_n), "kind": kind,
+                                       "nic": nic, "mac": mac, "asn": asn, "vf": vf})
+        for ln in seq(nm.get("links")):
+            lm = mapping(ln)
+            ends = seq(lm.get("ends"))
+            names = [scalar(e) for e in ends]
+            if len(names) != 2 or names[0] == names[1]:
+                p.add(ln, "a link needs 'ends' with two different routers")
+                continue
+            for e, rn in zip(ends, names):
+                if rn not in routers:
+                    p.add(e, f"link to missing router '{rn}' in network {name}")
+            prefix = check_prefix(p, lm.get("prefix"), ln, family)
+            out["links"].append({"ends": names, "prefix": prefix})
+        for h in seq(nm.get("hosts")):
+            hm = mapping(h)
+            hname = check_name(p, hm.get("name", h), "host", all_names)
+            rn = scalar(hm.get("router"))
+            if rn not in routers:
+                p.add(hm.get("router", h), f"host {hname} on missing router '{rn}'")
+            prefix = check_prefix(p, hm.get("prefix"), h, family)
+            out["hosts"].append({"name": hname, "router": rn, "prefix": prefix})
+        top["networks"].append(out)
+    return top, p
+
+
+def check_prefix(p, node, parent, family):
+    if node is None:
+        p.add(parent, "missing 'prefix'")
+        return None
+    try:
+        net = ipaddress.ip_network(node.value, strict=True)
+    except ValueError as e:
+        p.add(node, f"prefix {node.value!r}: {e}")
+        return None
+    if (net.version == 4) != (family == "ipv4"):
+        p.add(node, f"prefix {node.value} is not {family}")
+        return None
+    return str(net)
+
+
+def sriov_commands(top):
+    """What up.sh runs on a substrate node for each router given a VF:
+    the VF wears the router's MAC, its network's VLAN, and is trusted
+    (vrd's exception path needs the VF to accept its multicast)."""
+    out = []
+    for net in top["networks"]:
+        for r in net["routers"]:
+            if r["vf"]:
+                vf = r["vf"]
+                out.append(f"ip link set {vf['pf']} vf {vf['index']} mac {r['mac']} "
+                           f"vlan {net['vlan']} spoofchk on trust on")
+    return out
+
+
+def main():
+    if len(sys.argv) != 3 or sys.argv[1] not in ("check", "json", "sriov-commands"):
+        print(__doc__.strip().split("\n\n")[0])
+        return 2
+    top, p = load(sys.argv[2])
+    if p.report():
+        return 1
+    if sys.argv[1] == "json":
+        print(json.dumps(top, indent=1))
+    elif sys.argv[1] == "sriov-commands":
+        print("\n".join(sriov_commands(top)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+#!/bin/bash
+# Topology files (issue 6): the example is sound; files with mistakes are
+# refused before anything starts, each problem with its line; the SR-IOV
+# commands for routers given a VF are exactly the expected ones.
+# timeout: 60
+source "$(dirname "$0")/../lib.sh"
+TOPO=$TOP/deploy/topology.py
+EX=$TOP/deploy/examples/pluralist.yaml
+W=$(mktemp -d /tmp/$T.topo.XXXX)
+trap 'lib_cleanup; rm -rf $W' EXIT
+$PY -c 'import yaml' 2>/dev/null || skip "python3-yaml is not installed"
+
+out=$($PY "$TOPO" check "$EX" 2>&1) && ok "the example topology is sound" || fail "example: $out"
+$PY "$TOPO" json "$EX" | jq -e '(.networks | length) == 2 and ([.networks[].routers[]] | length) == 6 and ([.networks[].routers[] | select(.kind == "vm")] | length) == 1' >/dev/null \
+  && ok "example: 2 networks, 6 routers, 1 VM" || fail "example json"
+
+# bad WHAT SED-EXPR EXPECTED-LINE EXPECTED-TEXT: a copy of the example with one
+# mistake (a sed script) is refused, naming the line and the problem.
+bad() {
+  local what=$1 sedexpr=$2 line=$3 text=$4 f=$W/bad.yaml out
+  sed "$sedexpr" "$EX" > $f
+  out=$($PY "$TOPO" check $f 2>&1) && { fail "$what: accepted"; return; }
+  echo "$out" | grep -q "^$f:$line: .*$text" && ok "$what refused: $(echo "$out" | grep -m1 "$text" | sed "s|$W/||")" \
+    || fail "$what: expected line $line '$text', got: $out"
+}
+bad "unknown node" 's/{name: a3, node: n3,/{name: a3, node: n9,/' 23 "unknown node 'n9'"
+bad "duplicate MAC" 's/"02:0b:00:00:00:02"/"02:0a:00:00:00:01"/' 38 "duplicate MAC 02:0a:00:00:00:01"
+bad "link to a missing router" 's/{ends: \[a2, a3\], prefix/{ends: [a2, a7], prefix/' 26 "missing router 'a7'"
+bad "overlapping VLAN" 's/vlan: 20/vlan: 10/' 33 "VLAN 10 overlaps network a"
+bad "unknown substrate node in a link" 's/{ends: \[n3, n1\]}/{ends: [n3, n5]}/' 13 "unknown node 'n5'"
+bad "bad VLAN" 's/vlan: 20/vlan: 5000/' 33 "VLAN '5000': 1 to 4094"
+bad "bad protocol" 's/protocol: ospf/protocol: rip/' 18 "protocol 'rip'"
+bad "multicast MAC" 's/"02:0a:00:00:00:03"/"01:00:5e:00:00:03"/' 23 "not a unicast MAC"
+bad "bgp router without asn" 's/, asn: 65002}/}/' 38 "needs 'asn'"
+bad "prefix of the wrong family" 's|prefix: "fd01:3::/64"|prefix: 10.9.9.0/24|' 45 "is not ipv6"
+bad "host on a missing router" 's/router: a3, prefix/router: a8, prefix/' 30 "missing router 'a8'"
+bad "router defined twice" 's/{name: a3, node: n3/{name: a1, node: n3/' 23 "router a1 is defined twice"
+printf 'substrate: [\n  nodes\n' > $W/broken.yaml
+out=$($PY "$TOPO" check $W/broken.yaml 2>&1) && fail "broken YAML accepted" || { echo "$out" | grep -q "broken.yaml:[0-9]*: not YAML" && ok "broken YAML refused: ${out##*/}" || fail "broken YAML: $out"; }
+out=$($PY "$TOPO" check $W/none.yaml 2>&1) && fail "missing file accepted" || ok "missing file refused: ${out##*/}"
+
+# Several mistakes: every one reported, in line order.
+sed 's/node: n2, kind: vm/node: n7, kind: vm/; s/vlan: 20/vlan: 10/' "$EX" > $W/two.yaml
+n=$($PY "$TOPO" check $W/two.yaml 2>&1 | wc -l)
+[ "$n" = 2 ] && ok "two mistakes, two lines" || fail "expected 2 problem lines, got $n"
+
+# SR-IOV: a VF for a1 and b2; the PF commands up.sh would run.
+sed 's/mac: "02:0a:00:00:00:01"}/mac: "02:0a:00:00:00:01", vf: {pf: enp3s0f0, index: 2}}/;
+     s/mac: "02:0b:00:00:00:02", asn: 65002}/mac: "02:0b:00:00:00:02", asn: 65002, vf: {pf: enp3s0f1, index: 7}}/' "$EX" > $W/vf.yaml
+got=$($PY "$TOPO" sriov-commands $W/vf.yaml)
+want='ip link set enp3s0f0 vf 2 mac 02:0a:00:00:00:01 vlan 10 spoofchk on trust on
+ip link set enp3s0f1 vf 7 mac 02:0b:00:00:00:02 vlan 20 spoofchk on trust on'
+[ "$got" = "$want" ] && ok "SR-IOV commands for the two VFs: exact" || fail "SR-IOV commands: $got"
+bad "VF without index" 's/mac: "02:0a:00:00:00:03"}/mac: "02:0a:00:00:00:03", vf: {pf: eth0}}/' 23 "vf needs 'pf'"
+lib_exit
