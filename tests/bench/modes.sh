@@ -10,6 +10,8 @@
 #   vhost      container slice: vrd on virtio-user behind vrmux (DPDK
 #              backend, vhost-user); vrmux's and vrd's pollers share CPU 1
 #              (adaptive polling: the one-core scheme of the Horizon study)
+#   xdp        container slice: vrd on af_xdp behind vrmux's XDP backend
+#   afpacket   container slice: vrd on af_packet veths, no multiplexer
 #   io         baseline: a forwarder that does no work, on the same ports:
 #              DPDK's l2fwd with --no-mac-updating, built from
 #              /usr/share/dpdk/examples (Debian 12 ships no dpdk-testpmd)
@@ -20,8 +22,8 @@
 #              (veths; the generator sends on af_packet, receives on AF_XDP)
 # Listed as skipped, with the reason, in the report: VM rows (virtio,
 # e1000, vmxnet3: they need the deploy issue's guests), SR-IOV (no VF
-# here), container over af_xdp/af_packet through vrmux's XDP backend (the
-# veth generator limits them as the linux row shows).
+# here). The veth rows (xdp, afpacket, linux) are limited by the veth
+# generator (af_packet/AF_XDP copy mode on one CPU), not by the DUT.
 #
 # Every row: vrgen (CPU 0) runs vrgen --ndr: a trial at full speed, then
 # binary searches for the zero-loss rate (NDR) and 0.5% loss (PDR); trial
@@ -32,7 +34,7 @@
 # report.md (machine, pinning, versions, the table). The last line of the
 # output is the CSV's path and row count as JSON.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
-QUICK=0 MODES="native vhost io l3fwd linux" SIZES= OUT=/tmp/vrplane-modes NROUTES=100000 TRIAL=
+QUICK=0 MODES="native vhost xdp afpacket io l3fwd linux" SIZES= OUT=/tmp/vrplane-modes NROUTES=100000 TRIAL=
 CMDLINE="tests/bench/modes.sh${*:+ $*}"
 while [ $# -gt 0 ]; do
   case $1 in
@@ -187,6 +189,52 @@ run_l3fwd() {
   return 0
 }
 
+# Container rows on veths (copies in the kernel: the veth generator
+# limits them, as in the linux row). vrd in namespace ${T}k.
+veth_pair() { # A (here) NS B
+  ip link add "$1" type veth peer name "$3" netns "$2"
+  ip link set "$1" up; ip -n "$2" link set "$3" up
+  sysctl -qw net.ipv6.conf."$1".disable_ipv6=1
+}
+run_afpacket() { # vrd on af_packet ports, straight to the generator's veths
+  local s=$T-k ns=${T}k
+  ns_add $ns
+  veth_pair g1 $ns k1; veth_pair g2 $ns k2
+  hide_from_kernel $ns k1; hide_from_kernel $ns k2
+  gen_start "net_af_packet0,iface=g1,qdisc_bypass=1" "net_af_xdp1,iface=g2" || return 1
+  vrd_up $ns $s "net_af_packet_k1,iface=k1" "net_af_packet_k2,iface=k2" \
+    --busy-poll -- --lcores=0@0,1@1 -m 1024 --no-pci || return 1
+  gen_finish "$(ip -n $ns link show k1 | awk '/ether/ {print $2}')" || return 1
+  row vrd "$(vrd_cycles $s)"
+  vrd_down $ns
+  return 0
+}
+run_xdp() { # vrd on af_xdp ports behind vrmux's XDP backend
+  local s=$T-x ns=${T}k mx=${T}x ms=$W/xmux.sock mp
+  ns_add $ns; ns_add $mx
+  ip link add g0 type veth peer name up0 netns $mx
+  ip link set g0 up; ip -n $mx link set up0 up
+  ip link add x1 netns $mx type veth peer name k1 netns $ns
+  ip link add x2 netns $mx type veth peer name k2 netns $ns
+  for d in x1 x2; do ip -n $mx link set $d up; done
+  for d in k1 k2; do ip -n $ns link set $d up; ip netns exec $ns sysctl -qw net.ipv6.conf.$d.disable_ipv6=1; done
+  ip netns exec $mx "$VRMUX" --xdp --uplink up0 --socket $ms >$W/xmux.log 2>&1 &
+  mp=$!; LIB_PIDS+=($mp)
+  wait_for 20 "$VRCTL" -s $ms uplink show || { tail $W/xmux.log; return 1; }
+  "$VRCTL" -s $ms slice add p1 mac "$(ip -n $ns link show k1 | awk '/ether/ {print $2}')" attach veth:x1 >/dev/null &&
+  "$VRCTL" -s $ms slice add p2 mac "$(ip -n $ns link show k2 | awk '/ether/ {print $2}')" attach veth:x2 >/dev/null ||
+    { echo "modes.sh: XDP slices"; return 1; }
+  # One port for both directions: frames from the slices come back up0.
+  gen_start "net_af_xdp0,iface=g0" "net_af_xdp0,iface=g0" || return 1
+  vrd_up $ns $s "net_af_xdp_k1,iface=k1" "net_af_xdp_k2,iface=k2" \
+    --busy-poll -- --lcores=0@0,1@1 -m 1024 --no-pci || return 1
+  gen_finish "$(ip -n $ns link show k1 | awk '/ether/ {print $2}')" || return 1
+  row vrd "$(vrd_cycles $s)"
+  vrd_down $ns
+  kill $mp; wait $mp 2>/dev/null
+  ip netns del $mx; ip link del g0 2>/dev/null
+  return 0
+}
 run_linux() {
   local r=${T}lr
   ip netns del $r 2>/dev/null; ip netns add $r
@@ -208,7 +256,7 @@ run_linux() {
 for MODE in $MODES; do
   for SIZE in $SIZES; do
     case $MODE in
-      native|vhost|io|l3fwd|linux) run_$MODE || echo "modes.sh: $MODE ${SIZE}B failed";;
+      native|vhost|xdp|afpacket|io|l3fwd|linux) run_$MODE || echo "modes.sh: $MODE ${SIZE}B failed";;
       *) echo "modes.sh: unknown mode $MODE"; break;;
     esac
     rm -f $W/*.sock
@@ -216,7 +264,7 @@ for MODE in $MODES; do
 done
 SKIPPED+=("vm-virtio, vm-e1000, vm-vmxnet3: need the deploy issue's guest images (issue 6); guests run under TCG here")
 SKIPPED+=("sr-iov: no VF on this machine")
-SKIPPED+=("xdp, afpacket (container through vrmux's XDP backend or af_packet): not yet in this harness; see tests/bench/mux.sh for the XDP path")
+SKIPPED+=("note: the xdp, afpacket and linux rows go through veths; their generator (af_packet / AF_XDP copy mode, one CPU) limits them, not the DUT")
 SKIPPED+=("core schemes: with 2 CPUs only one is possible per row (generator on CPU 0, the DUT's pollers on CPU 1; vrmux and vrd share CPU 1 in the vhost row)")
 
 # Plots: Mpps and Gbit/s against frame size, one line per mode/DUT.
