@@ -37,7 +37,8 @@ usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vrd --slice NAME [--socket PATH] [--config FILE] "
-		"[--busy-poll] [--mbufs N] [--fpm ADDR:PORT|off] [-- EAL options]\n"
+		"[--busy-poll] [--mbufs N] [--fpm ADDR:PORT|off] [--exit-idle MS]\n"
+		"           [-- EAL options]\n"
 		"  --slice NAME    slice name: EAL file prefix vrd-NAME, socket "
 		"/run/vrplane/NAME.sock\n"
 		"  --socket PATH   API socket path\n"
@@ -45,7 +46,9 @@ usage(FILE *f)
 		"  --busy-poll     never sleep when idle (benchmarks)\n"
 		"  --mbufs N       packet buffers (default 32768)\n"
 		"  --fpm ADDR:PORT zebra's FPM connects here (default "
-		"127.0.0.1:2620; 'off' to disable)\n");
+		"127.0.0.1:2620; 'off' to disable)\n"
+		"  --exit-idle MS  exit once packets have flowed and none came for MS\n"
+		"                  ms (a pcap replayed once, e.g. under callgrind)\n");
 }
 
 static void
@@ -56,6 +59,29 @@ on_signal(int sig)
 }
 
 static const char *fpm_spec = "127.0.0.1:2620";
+static unsigned long exit_idle_ms;   /* 0: run until signalled */
+
+/* --exit-idle: true once packets came and then none came for
+ * exit_idle_ms; the control loop asks about every 100 ms. */
+static bool
+idle_done(void)
+{
+	static uint64_t last_pkts, idle_ms;
+	uint64_t pkts = 0;
+
+	for (unsigned int w = 0; w < vrd.n_workers; w++) {
+		struct vrd_worker_stats s;
+		vrd_stats_sum_worker(w, &s);
+		pkts += s.busy_pkts;
+	}
+	if (pkts == 0 || pkts != last_pkts) {
+		last_pkts = pkts;
+		idle_ms = 0;
+		return false;
+	}
+	idle_ms += 100;
+	return idle_ms >= exit_idle_ms;
+}
 
 static int
 parse_args(int argc, char **argv, const char **config, unsigned int *mbufs,
@@ -68,13 +94,14 @@ parse_args(int argc, char **argv, const char **config, unsigned int *mbufs,
 		{ "busy-poll", no_argument, NULL, 'b' },
 		{ "mbufs", required_argument, NULL, 'm' },
 		{ "fpm", required_argument, NULL, 'f' },
+		{ "exit-idle", required_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, dash;
 
 	dash = vr_args_eal_split(argc, argv, eal_argc, eal_argv);
-	while ((c = getopt_long(dash, argv, "n:s:c:bm:f:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(dash, argv, "n:s:c:bm:f:x:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			snprintf(vrd.slice, sizeof(vrd.slice), "%s", optarg);
@@ -92,6 +119,13 @@ parse_args(int argc, char **argv, const char **config, unsigned int *mbufs,
 			*mbufs = (unsigned int)strtoul(optarg, NULL, 0);
 			if (*mbufs < 1024) {
 				fprintf(stderr, "vrd: --mbufs must be >= 1024\n");
+				return -EINVAL;
+			}
+			break;
+		case 'x':
+			exit_idle_ms = strtoul(optarg, NULL, 10);
+			if (exit_idle_ms == 0) {
+				fprintf(stderr, "vrd: --exit-idle: milliseconds > 0\n");
 				return -EINVAL;
 			}
 			break;
@@ -233,6 +267,11 @@ main(int argc, char **argv)
 	fflush(stdout);
 	while (!vrd.stop) {
 		vr_evloop_run_once(vrd.loop, 100);
+		if (exit_idle_ms != 0 && idle_done()) {
+			printf("vrd: idle for %lu ms after traffic: exiting "
+			       "(--exit-idle)\n", exit_idle_ms);
+			break;
+		}
 		vrd_fpm_poll();
 		vrd_vrfs_reclaim();
 	}

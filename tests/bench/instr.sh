@@ -1,0 +1,120 @@
+#!/bin/bash
+# Instructions per packet (issue 5's deterministic figure): vrd and DPDK's
+# l3fwd (LPM) forward the same pcap with the same routes under valgrind's
+# callgrind, which counts instructions whatever the machine's noise.
+#
+#   tests/bench/instr.sh [--routes N] [--packets "N1 N2"]
+#
+# Each DUT reads the pcap once from a net_pcap port and sends to a
+# net_null port (it frees what it is given). callgrind counts only inside
+# the per-burst packet handling, with what it calls (FIB lookups, rewrite,
+# the transmit into net_null): vrd's data_burst and l3fwd's
+# l3fwd_lpm_send_packets, the latter made out of line in the script's
+# copy of the example as vrd's is in the source. The receive calls and
+# empty polls are not counted. Two runs, N1 and N2 packets: instructions
+# per packet is the difference of the counts over the difference of the
+# packets, so fixed costs (first-touch, partial last bursts) cancel out.
+# vrd leaves by itself (--exit-idle); l3fwd gets SIGINT.
+# The last line is one JSON object:
+#   {"vrd_instr_per_pkt": ..., "l3fwd_instr_per_pkt": ..., "routes": ..., "packets": [N1, N2]}
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+NROUTES=100000 PACKETS="4000 24000"
+CMDLINE="tests/bench/instr.sh${*:+ $*}"
+while [ $# -gt 0 ]; do
+  case $1 in
+    --routes) NROUTES=$2; shift;;
+    --packets) PACKETS=$2; shift;;
+    -h|--help) sed -n '2,/^source/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0;;
+    *) echo "instr.sh: unknown option $1"; exit 2;;
+  esac
+  shift
+done
+[ "$(id -u)" -eq 0 ] || { echo "instr.sh: run as root"; exit 2; }
+command -v valgrind >/dev/null || skip "valgrind is not installed"
+TABLE=$SHARED/data/fullview-2024-v4.txt.gz
+[ -f "$TABLE" ] || skip "no route table $TABLE"
+ninja -C "$BUILD" dataplane/vrd >/dev/null || { echo "instr.sh: build failed"; exit 1; }
+W=/tmp/$T.instr; mkdir -p $W
+trap 'lib_cleanup; rm -rf $W' EXIT
+read -r N1 N2 <<< "$PACKETS"
+
+zcat -f "$TABLE" | tr -d '\r' | grep -v ':' | grep . | shuf -n "$NROUTES" --random-source=<(yes) > $W/routes
+# The pcaps: UDP from 10.0.1.2 to random addresses in the routes, 60
+# bytes, to vrd's p1 (net_pcap's MACs are 02:70:63:61:70:NN by creation
+# order: p2 is made first, p1 second). l3fwd does not check the MAC.
+for n in $N1 $N2; do
+  $PY - $W/routes $n $W/in_$n.pcap <<'PY' || { echo "instr.sh: pcap"; exit 1; }
+import ipaddress, random, sys
+from scapy.all import Ether, IP, UDP, Raw, wrpcap
+routes = [ipaddress.ip_network(l.strip(), strict=False) for l in open(sys.argv[1]) if l.strip()]
+rnd = random.Random(1)
+pkts = []
+for i in range(int(sys.argv[2])):
+    net = routes[rnd.randrange(len(routes))]
+    dst = str(net.network_address + rnd.randrange(net.num_addresses))
+    pkts.append(Ether(dst="02:70:63:61:70:01", src="02:00:00:00:00:01") /
+                IP(src="10.0.1.2", dst=dst, ttl=64) / UDP(sport=1024 + i % 1000, dport=9) / Raw(b"\0" * 18))
+wrpcap(sys.argv[3], pkts)
+PY
+done
+$PY -c "from scapy.all import wrpcap; wrpcap('$W/empty.pcap', [])"
+
+cg_total() { callgrind_annotate "$1" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1; exit}'; }
+
+vrd_run() { # N: prints the instructions counted
+  local n=$1 ns=${T}cg$1
+  cat > $W/vrd_$n.conf <<CONF
+port add p2 devargs net_null_p2,no-rx=1
+addr add 10.0.2.1/24 dev p2
+neigh add 10.0.2.2 lladdr 02:00:00:00:00:02 dev p2
+route load $W/routes via 10.0.2.2
+port add p1 devargs net_pcap_p1,rx_pcap=$W/in_$n.pcap,tx_pcap=/dev/null
+CONF
+  ns_add $ns
+  ip netns exec $ns valgrind --tool=callgrind --collect-atstart=no --toggle-collect=data_burst \
+    --callgrind-out-file=$W/vrd_$n.cg "$BUILD/dataplane/vrd" --slice $T-cg$n --socket $W/vrd_$n.sock \
+    --fpm off --exit-idle 2000 --config $W/vrd_$n.conf \
+    -- --no-huge -m 1024 --no-pci --lcores=0@0,1@0 --file-prefix=$T-cg$n >$W/vrd_$n.log 2>&1
+  grep -q "exiting (--exit-idle)" $W/vrd_$n.log || { tail -5 $W/vrd_$n.log >&2; return 1; }
+  cg_total $W/vrd_$n.cg
+}
+
+L3FWD=
+l3fwd_run() { # N
+  local n=$1 p
+  if [ -z "$L3FWD" ]; then
+    mkdir -p $W/ex && cp -r /usr/share/dpdk/examples/l3fwd /usr/share/dpdk/examples/common $W/ex/
+    sed -i 's/#define IPV4_L3FWD_LPM_MAX_RULES .*/#define IPV4_L3FWD_LPM_MAX_RULES (1 << 21)/;
+      s/#define IPV4_L3FWD_LPM_NUMBER_TBL8S .*/#define IPV4_L3FWD_LPM_NUMBER_TBL8S (1 << 17)/;
+      s/\.offloads = RTE_ETH_RX_OFFLOAD_CHECKSUM,/.offloads = 0,/' $W/ex/l3fwd/*.c
+    # Its packet handling, out of line so that callgrind can count it
+    # apart from the receive calls and the empty polls, as vrd's.
+    sed -i '/^static inline void$/{N;s/^static inline void\nl3fwd_lpm_send_packets/static __attribute__((noinline)) void\nl3fwd_lpm_send_packets/}' $W/ex/l3fwd/l3fwd_lpm_sse.h
+    grep -q 'noinline)) void' $W/ex/l3fwd/l3fwd_lpm_sse.h || { echo "instr.sh: l3fwd patch" >&2; return 1; }
+    make -C $W/ex/l3fwd -j2 >$W/l3fwd-build.log 2>&1 || { tail -5 $W/l3fwd-build.log >&2; return 1; }
+    L3FWD=$W/ex/l3fwd/build/l3fwd
+    awk '{print "R" $1 " 1"}' $W/routes > $W/l3fwd-v4.cfg
+    echo "R2001:db8::/32 1" > $W/l3fwd-v6.cfg
+  fi
+  valgrind --tool=callgrind --collect-atstart=no --toggle-collect=l3fwd_lpm_send_packets \
+    --callgrind-out-file=$W/l3fwd_$n.cg $L3FWD -l 0 --no-huge -m 1024 --no-pci --file-prefix=$T-l3$n \
+    --vdev "net_pcap0,rx_pcap=$W/in_$n.pcap,tx_pcap=/dev/null" --vdev "net_null1,no-rx=1" \
+    -- -p 0x3 --lookup=lpm --parse-ptype --config="(0,0,0),(1,0,0)" --eth-dest=1,02:00:00:00:00:02 \
+    --rule_ipv4=$W/l3fwd-v4.cfg --rule_ipv6=$W/l3fwd-v6.cfg >$W/l3fwd_$n.log 2>&1 &
+  p=$!
+  wait_for 600 grep -q "entering main loop" $W/l3fwd_$n.log || { kill $p; tail -5 $W/l3fwd_$n.log >&2; return 1; }
+  sleep 10      # the pcap is read at once; then empty polls, not counted
+  kill -INT $p; wait $p
+  cg_total $W/l3fwd_$n.cg
+}
+
+per_pkt() { awk -v a="$1" -v b="$2" -v n1="$N1" -v n2="$N2" 'BEGIN { if (a == "" || b == "") print "null"; else printf "%.1f", (b - a) / (n2 - n1) }'; }
+echo "instr.sh: $NROUTES routes, pcaps of $N1 and $N2 packets (60-byte UDP), under callgrind"
+v1=$(vrd_run $N1) && v2=$(vrd_run $N2) || echo "instr.sh: vrd under callgrind failed"
+echo "vrd:   ${v1:-?} and ${v2:-?} instructions in the loop -> $(per_pkt "${v1:-}" "${v2:-}") per packet"
+l1=$(l3fwd_run $N1) && l2=$(l3fwd_run $N2) || echo "instr.sh: l3fwd under callgrind failed"
+echo "l3fwd: ${l1:-?} and ${l2:-?} instructions in the loop -> $(per_pkt "${l1:-}" "${l2:-}") per packet"
+echo "command: $CMDLINE"
+jq -cn --argjson v "$(per_pkt "${v1:-}" "${v2:-}")" --argjson l "$(per_pkt "${l1:-}" "${l2:-}")" \
+  --argjson r "$NROUTES" --argjson a "$N1" --argjson b "$N2" \
+  '{vrd_instr_per_pkt: $v, l3fwd_instr_per_pkt: $l, routes: $r, packets: [$a, $b]}'
