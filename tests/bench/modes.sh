@@ -3,7 +3,7 @@
 # mode and frame size, with baselines in the same run.
 #
 #   tests/bench/modes.sh [--quick] [--modes LIST] [--sizes LIST] [--out DIR]
-#                        [--routes N] [--trial S]
+#                        [--routes N] [--trial S] [--instr]
 #
 # Rows (--modes, default all that run here):
 #   native     vrd on its own virtio-user ports (no multiplexer)
@@ -31,14 +31,18 @@
 # Output in --out (default /tmp/vrplane-modes): trials.jsonl (every
 # trial), results.csv (mode,dut,frame_size,ip_size,ndr_mpps,pdr_mpps,
 # ndr_gbps,p50_us,p99_us,cycles_per_pkt), mpps.png and gbps.png (gnuplot),
-# report.md (machine, pinning, versions, the table). The last line of the
+# report.md (machine, pinning, versions, the table; with --instr, also
+# instructions per packet of vrd and l3fwd under callgrind, from
+# tests/bench/instr.sh: the figure regressions are judged on, since it
+# does not move with machine noise). The last line of the
 # output is the CSV's path and row count as JSON.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
-QUICK=0 MODES="native vhost xdp afpacket io l3fwd linux" SIZES= OUT=/tmp/vrplane-modes NROUTES=100000 TRIAL=
+INSTR=0 QUICK=0 MODES="native vhost xdp afpacket io l3fwd linux" SIZES= OUT=/tmp/vrplane-modes NROUTES=100000 TRIAL=
 CMDLINE="tests/bench/modes.sh${*:+ $*}"
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) QUICK=1;;
+    --instr) INSTR=1;;
     --modes) MODES=$2; shift;;
     --sizes) SIZES=$2; shift;;
     --out) OUT=$2; shift;;
@@ -292,6 +296,14 @@ fi
   echo "|---|---|---|---|---|---|---|---|---|---|"
   tail -n +2 "$CSV" | awk -F, '{printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1,$2,$3,$4,$5,$6,$7,$8,$9,$10}'
   echo
+  if [ $INSTR = 1 ]; then
+    echo "Instructions per packet (tests/bench/instr.sh --routes $NROUTES, callgrind):"
+    echo
+    echo '```'
+    "$TOP/tests/bench/instr.sh" --routes "$NROUTES" 2>&1 | tail -n 1
+    echo '```'
+    echo
+  fi
   echo "Skipped:"
   for s in "${SKIPPED[@]}"; do echo "- $s"; done
 } > "$OUT/report.md"
