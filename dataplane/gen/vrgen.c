@@ -1131,7 +1131,11 @@ struct trial {
 	double tx_pps, rx_pps, loss;
 	uint64_t tx, lost;
 	double p50_us, p99_us;
+	double cdf_us[11];           /* at cdf_points, for a latency CDF */
 };
+
+static const double cdf_points[11] = { 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9,
+				       0.95, 0.99, 0.999, 1.0 };
 
 /* One RFC 2544 trial: o->trial_s seconds at rate; losses after the
  * drain, counted by sequence number. */
@@ -1161,6 +1165,8 @@ trial_run(const struct opts *o0, double rate, struct rte_mempool *pool,
 	t->loss = t->tx ? (double)t->lost / (double)t->tx : 0;
 	t->p50_us = us(gen_rx_seq_lat_pct(&rxs, 0.50));
 	t->p99_us = us(gen_rx_seq_lat_pct(&rxs, 0.99));
+	for (unsigned int i = 0; i < RTE_DIM(cdf_points); i++)
+		t->cdf_us[i] = us(gen_rx_seq_lat_pct(&rxs, cdf_points[i]));
 	printf("{\"trial\": true, \"rate_pps\": %.0f, \"tx\": %" PRIu64
 	       ", \"lost\": %" PRIu64 ", \"loss_ratio\": %.6f, \"tx_mpps\": %.4f"
 	       ", \"rx_mpps\": %.4f, \"p50_us\": %.3f, \"p99_us\": %.3f}\n",
@@ -1227,10 +1233,15 @@ rfc2544(const struct opts *o, struct rte_mempool *pool, const struct port *tx,
 	printf("{\"ndr_mpps\": %.4f, \"pdr_mpps\": %.4f, \"ndr_gbps\": %.4f, "
 	       "\"pdr_gbps\": %.4f, \"frame_size\": %u, \"ip_size\": %u, "
 	       "\"p50_us\": %.3f, \"p99_us\": %.3f, \"full_speed_mpps\": %.4f, "
-	       "\"full_speed_loss\": %.6f, \"trial_s\": %.1f, \"pdr_loss\": %.4f}\n",
+	       "\"full_speed_loss\": %.6f, \"trial_s\": %.1f, \"pdr_loss\": %.4f, "
+	       "\"ndr_latency_cdf\": [",
 	       ndr.rate / 1e6, pdr.rate / 1e6, ndr.rate * gbit, pdr.rate * gbit,
 	       o->frame, o->ip_size ? o->ip_size : o->frame - 18, ndr.p50_us,
 	       ndr.p99_us, full.tx_pps / 1e6, full.loss, o->trial_s, o->pdr_loss);
+	/* [fraction, microseconds] pairs at the NDR trial. */
+	for (unsigned int i = 0; i < RTE_DIM(cdf_points); i++)
+		printf("%s[%.3f, %.3f]", i ? ", " : "", cdf_points[i], ndr.cdf_us[i]);
+	printf("]}\n");
 	fflush(stdout);
 	return 0;
 }

@@ -29,8 +29,10 @@
 # binary searches for the zero-loss rate (NDR) and 0.5% loss (PDR); trial
 # length --trial (10 s; 1 s with --quick). The DUT's pollers run on CPU 1.
 # Output in --out (default /tmp/vrplane-modes): trials.jsonl (every
-# trial), results.csv (mode,dut,frame_size,ip_size,ndr_mpps,pdr_mpps,
-# ndr_gbps,p50_us,p99_us,cycles_per_pkt), mpps.png and gbps.png (gnuplot),
+# trial), ndr.jsonl (each search's result, with the latency CDF at the
+# NDR), results.csv (mode,dut,frame_size,ip_size,ndr_mpps,pdr_mpps,
+# ndr_gbps,p50_us,p99_us,cycles_per_pkt), mpps.png, gbps.png and
+# latency_cdf.png (gnuplot),
 # report.md (machine, pinning, versions, the table; with --instr, also
 # instructions per packet of vrd and l3fwd under callgrind, from
 # tests/bench/instr.sh: the figure regressions are judged on, since it
@@ -63,7 +65,7 @@ ninja -C "$BUILD" dataplane/vrd dataplane/gen/vrgen vnet/vrmux/vrmux ctl/vrctl >
   { echo "modes.sh: build failed"; exit 1; }
 hugepages_prepare
 taskset -p -c 0 $$ >/dev/null
-mkdir -p "$OUT"; rm -f "$OUT"/trials.jsonl "$OUT"/*.png
+mkdir -p "$OUT"; rm -f "$OUT"/trials.jsonl "$OUT"/ndr.jsonl "$OUT"/*.png
 W=/tmp/$T.modes; mkdir -p $W
 trap 'lib_cleanup; ip netns del ${T}lr 2>/dev/null; rm -rf $W' EXIT
 CSV=$OUT/results.csv
@@ -94,6 +96,7 @@ gen_finish() { # DST-MAC: go, wait, collect; sets RES (the vrgen summary)
   grep '"trial": true' $W/gen.log | jq -c --arg m "$MODE" --argjson s "$SIZE" '. + {mode: $m, frame_size: $s}' >> "$OUT/trials.jsonl"
   RES=$(grep '^{"ndr_mpps"' $W/gen.log | tail -n 1)
   [ -n "$RES" ] || { tail -5 $W/gen.log; return 1; }
+  echo "$RES" | jq -c --arg m "$MODE" '. + {mode: $m}' >> "$OUT/ndr.jsonl"
 }
 row() { # DUT CYCLES: appends the CSV row from RES
   echo "$RES" | jq -r --arg m "$MODE" --arg d "$1" --arg c "${2:-}" \
@@ -280,8 +283,20 @@ plot() { # COLUMN YLABEL FILE
   done
   [ -n "$s" ] && gnuplot -e "set terminal png size 900,600; set output '$3'; set logscale x 2; set xlabel 'frame size (bytes, with FCS)'; set ylabel '$2'; set key outside; set grid; plot $s" 2>/dev/null
 }
+# Latency CDF per mode at the NDR of the smallest frame size measured.
+plot_cdf() {
+  local s="" m small
+  small=$(jq -s 'map(.frame_size) | min' "$OUT/ndr.jsonl" 2>/dev/null)
+  for m in $(jq -r --argjson f "${small:-0}" 'select(.frame_size == $f) | .mode' "$OUT/ndr.jsonl" 2>/dev/null | sort -u); do
+    jq -r --arg m "$m" --argjson f "$small" 'select(.mode == $m and .frame_size == $f) | .ndr_latency_cdf[] | "\(.[1]) \(.[0])"' \
+      "$OUT/ndr.jsonl" > "$W/cdf-$m.dat"
+    s="$s${s:+, }'$W/cdf-$m.dat' using 1:2 with linespoints title '$m'"
+  done
+  [ -n "$s" ] && gnuplot -e "set terminal png size 900,600; set output '$OUT/latency_cdf.png'; set logscale x 10; set xlabel 'latency (us) at NDR, ${small}-byte frames'; set ylabel 'fraction of packets'; set key outside; set grid; plot $s" 2>/dev/null
+}
 if command -v gnuplot >/dev/null; then
   plot 5 "NDR (Mpps)" "$OUT/mpps.png"; plot 7 "NDR (Gbit/s)" "$OUT/gbps.png"
+  plot_cdf
 fi
 {
   echo "# vrplane modes: $(date -u +%F)"
