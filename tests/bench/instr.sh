@@ -75,6 +75,8 @@ CONF
     --callgrind-out-file=$W/vrd_$n.cg "$BUILD/dataplane/vrd" --slice $T-cg$n --socket $W/vrd_$n.sock \
     --fpm off --exit-idle 2000 --config $W/vrd_$n.conf \
     -- --no-huge -m 1024 --no-pci --lcores=0@0,1@0 --file-prefix=$T-cg$n >$W/vrd_$n.log 2>&1
+  # Called in $(...): the namespace goes here, lib_cleanup never hears of it.
+  ip netns del $ns
   grep -q "exiting (--exit-idle)" $W/vrd_$n.log || { tail -5 $W/vrd_$n.log >&2; return 1; }
   cg_total $W/vrd_$n.cg
 }
