@@ -483,19 +483,6 @@ vrd_fpm_stop(void)
 	fs.nh = NULL;
 }
 
-/* Routes FPM could have put in: every VRF's, as zebra sees them all. */
-static uint64_t
-fpm_routes(void)
-{
-	uint64_t n = 0;
-
-	for (unsigned int v = 0; v < VRD_MAX_VRFS; v++)
-		if (vrd.vrfs[v].used)
-			n += vr_fib_route_count(vrd.vrfs[v].fib, AF_INET) +
-			     vr_fib_route_count(vrd.vrfs[v].fib, AF_INET6);
-	return n;
-}
-
 void
 vrd_fpm_show(struct vr_reply *r)
 {
@@ -526,7 +513,8 @@ vrd_fpm_show(struct vr_reply *r)
 		      "unknown_ifindex", (json_int_t)fs.unknown_ifindex,
 		      "nexthop_other_vrf", (json_int_t)fs.nexthop_other_vrf,
 		      "resync_pending", (json_int_t)fs.sweep_pending,
-		      "routes", (json_int_t)fpm_routes());
+		      "routes", (json_int_t)(vrd_vrfs_route_count(AF_INET) +
+					     vrd_vrfs_route_count(AF_INET6)));
 	if (r->json) {
 		vr_reply_json(r, j);
 		return;

@@ -173,12 +173,11 @@ port_json(const struct vrd_port *vp, const struct vrd_port_stats *sp,
 		"to_kernel_dropped", (json_int_t)tp->drops[VRD_DROP_TX_FULL]));
 }
 
-/* Every VRF's FIB together: sizes, routes of each family. */
+/* Every VRF's FIB together. */
 static void
-fib_totals(struct vr_fib_mem *t, uint64_t n_routes[2])
+fib_totals(struct vr_fib_mem *t)
 {
 	memset(t, 0, sizeof(*t));
-	n_routes[0] = n_routes[1] = 0;
 	for (unsigned int i = 0; i < VRD_MAX_VRFS; i++) {
 		struct vr_fib_mem m;
 
@@ -194,8 +193,6 @@ fib_totals(struct vr_fib_mem *t, uint64_t n_routes[2])
 		t->v6_max_routes += m.v6_max_routes;
 		t->v4_rebuilds += m.v4_rebuilds;
 		t->v6_rebuilds += m.v6_rebuilds;
-		n_routes[0] += vr_fib_route_count(vrd.vrfs[i].fib, AF_INET);
-		n_routes[1] += vr_fib_route_count(vrd.vrfs[i].fib, AF_INET6);
 	}
 }
 
@@ -205,7 +202,6 @@ stats_json(void)
 	struct vrd_port_stats tot;
 	struct vrd_worker_stats wt;
 	struct vr_fib_mem fm;
-	uint64_t n_routes[2];
 	json_t *ports = json_array(), *workers = json_array();
 
 	ports_foreach(port_json, ports);
@@ -227,13 +223,13 @@ stats_json(void)
 			"rx_cycles_per_packet", per_pkt(s.rx_cycles, s.busy_pkts)));
 	}
 	stats_totals(&tot, &wt);
-	fib_totals(&fm, n_routes);
+	fib_totals(&fm);
 	return json_pack("{s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I},"
 			 "s:{s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:o,s:f,s:I}}",
 		"ports", ports, "workers", workers,
 		"fib",
-		"ipv4_routes", (json_int_t)n_routes[0],
-		"ipv6_routes", (json_int_t)n_routes[1],
+		"ipv4_routes", (json_int_t)vrd_vrfs_route_count(AF_INET),
+		"ipv6_routes", (json_int_t)vrd_vrfs_route_count(AF_INET6),
 		"ipv4_tbl8_groups", (json_int_t)fm.v4_tbl8,
 		"ipv6_tbl8_groups", (json_int_t)fm.v6_tbl8,
 		"ipv4_route_capacity", (json_int_t)fm.v4_max_routes,

@@ -201,6 +201,8 @@ extern struct vrd vrd;
 int vrd_vrfs_init(void);
 void vrd_vrfs_destroy(void);
 void vrd_vrfs_reclaim(void);
+/* Routes of a family in every VRF together. */
+uint64_t vrd_vrfs_route_count(int family);
 struct vrd_vrf *vrd_vrf_by_name(const char *name);
 struct vrd_vrf *vrd_vrf_by_table(uint32_t table);
 /* The VRF of a port; the default VRF for an unknown port id. */

@@ -71,6 +71,17 @@ vrd_vrfs_reclaim(void)
 			vr_fib_reclaim(vrd.vrfs[i].fib);
 }
 
+uint64_t
+vrd_vrfs_route_count(int family)
+{
+	uint64_t n = 0;
+
+	for (unsigned int i = 0; i < VRD_MAX_VRFS; i++)
+		if (vrd.vrfs[i].used)
+			n += vr_fib_route_count(vrd.vrfs[i].fib, family);
+	return n;
+}
+
 struct vrd_vrf *
 vrd_vrf_by_name(const char *name)
 {

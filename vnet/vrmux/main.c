@@ -130,10 +130,8 @@ main(int argc, char **argv)
 	printf("vrmux: %s backend on uplink %s, socket %s%s\n", b->name, o.uplink,
 	       sock, o.busy_poll ? ", busy polling" : "");
 	fflush(stdout);
-	while (!stop) {
+	while (!stop)
 		vr_evloop_run_once(loop, 100);
-		b->poll();
-	}
 	rc = 0;
 out:
 	vr_api_server_close(api);

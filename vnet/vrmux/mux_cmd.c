@@ -268,6 +268,21 @@ slice_json(const struct mux_slice_conf *c)
 			 mc.b->slice_stats(c->name));
 }
 
+json_t *
+mux_stats_json(uint64_t rx_pkts, uint64_t rx_bytes, uint64_t tx_pkts,
+	       uint64_t tx_bytes, const uint64_t *drops, unsigned int n_drops,
+	       const char *(*drop_name)(unsigned int))
+{
+	json_t *d = json_object();
+
+	for (unsigned int i = 0; i < n_drops; i++)
+		json_object_set_new(d, drop_name(i), json_integer((json_int_t)drops[i]));
+	return json_pack("{s:I,s:I,s:I,s:I,s:o}", "rx_packets", (json_int_t)rx_pkts,
+			 "rx_bytes", (json_int_t)rx_bytes, "tx_packets",
+			 (json_int_t)tx_pkts, "tx_bytes", (json_int_t)tx_bytes,
+			 "drops", d);
+}
+
 static void
 stats_text(FILE *f, json_t *st)
 {

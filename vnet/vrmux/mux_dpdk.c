@@ -330,18 +330,13 @@ static json_t *
 counters_json(unsigned int slot)
 {
 	const struct mux_counters *c = &md.w->c[slot], *b = &md.base[slot];
-	json_t *drops = json_object();
+	uint64_t drops[MUX_DROP_MAX];
 
 	for (unsigned int i = 0; i < MUX_DROP_MAX; i++)
-		json_object_set_new(drops, mux_drop_names[i],
-				    json_integer((json_int_t)(c->drops[i] -
-							      b->drops[i])));
-	return json_pack("{s:I,s:I,s:I,s:I,s:o}",
-			 "rx_packets", (json_int_t)(c->rx_pkts - b->rx_pkts),
-			 "rx_bytes", (json_int_t)(c->rx_bytes - b->rx_bytes),
-			 "tx_packets", (json_int_t)(c->tx_pkts - b->tx_pkts),
-			 "tx_bytes", (json_int_t)(c->tx_bytes - b->tx_bytes),
-			 "drops", drops);
+		drops[i] = c->drops[i] - b->drops[i];
+	return mux_stats_json(c->rx_pkts - b->rx_pkts, c->rx_bytes - b->rx_bytes,
+			      c->tx_pkts - b->tx_pkts, c->tx_bytes - b->tx_bytes,
+			      drops, MUX_DROP_MAX, mux_drop_name);
 }
 
 static json_t *
@@ -410,11 +405,6 @@ dpdk_close(void)
 	md.table = NULL;
 }
 
-static void
-dpdk_poll(void)
-{
-}
-
 const struct mux_backend mux_dpdk_backend = {
 	.name = "dpdk",
 	.attach_ok = dpdk_attach_ok,
@@ -423,7 +413,6 @@ const struct mux_backend mux_dpdk_backend = {
 	.slice_stats = dpdk_slice_stats,
 	.uplink_stats = dpdk_uplink_stats,
 	.clear_stats = dpdk_clear_stats,
-	.poll = dpdk_poll,
 	.close = dpdk_close,
 };
 

@@ -117,7 +117,7 @@ struct mux_worker {
 	struct rte_rcu_qsbr *qsv;
 } __rte_cache_aligned;
 
-extern const char *const mux_drop_names[MUX_DROP_MAX];
+const char *mux_drop_name(unsigned int i);
 
 int mux_worker_main(void *arg);
 

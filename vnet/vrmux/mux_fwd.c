@@ -24,8 +24,14 @@
 #define SLEEP_MAX_US 500
 
 #define X_NAME(id, name) [MUX_DROP_##id] = name,
-const char *const mux_drop_names[MUX_DROP_MAX] = { MUX_DROP_REASONS(X_NAME) };
+static const char *const mux_drop_names[MUX_DROP_MAX] = { MUX_DROP_REASONS(X_NAME) };
 #undef X_NAME
+
+const char *
+mux_drop_name(unsigned int i)
+{
+	return i < MUX_DROP_MAX ? mux_drop_names[i] : NULL;
+}
 
 static inline void
 drop(struct mux_worker *w, uint16_t slot, enum mux_drop why, struct rte_mbuf *m)
@@ -135,18 +141,43 @@ flood(struct mux_worker *w, const struct mux_table *t, struct rte_mbuf *m,
 		to_slice(w, t, dst[i], m, now);
 }
 
+/* The unicast frames of a burst, looked up together by (MAC, VLAN). */
+struct l2_batch {
+	uint16_t n;
+	struct mux_l2_key key[MUX_BURST];
+	const void *kp[MUX_BURST];
+	struct rte_mbuf *m[MUX_BURST];
+	void *slot[MUX_BURST];
+	uint64_t hits;
+};
+
+static inline void
+batch_add(struct l2_batch *b, struct rte_mbuf *m,
+	  const struct rte_ether_hdr *eth, uint16_t vlan)
+{
+	rte_ether_addr_copy(&eth->dst_addr, &b->key[b->n].mac);
+	b->key[b->n].vlan = vlan;
+	b->kp[b->n] = &b->key[b->n];
+	b->m[b->n++] = m;
+}
+
+static inline void
+batch_lookup(struct l2_batch *b, const struct mux_table *t)
+{
+	b->hits = 0;
+	if (b->n > 0)
+		rte_hash_lookup_bulk_data(t->l2, b->kp, b->n, &b->hits, b->slot);
+}
+
 static void
 uplink_burst(struct mux_worker *w, const struct mux_table *t,
 	     struct rte_mbuf **pkts, uint16_t n, uint64_t now)
 {
-	struct mux_l2_key keys[MUX_BURST];
-	const void *kp[MUX_BURST];
-	void *slot[MUX_BURST];
-	struct rte_mbuf *um[MUX_BURST];
 	struct mux_counters *uc = &w->c[MUX_UPLINK_SLOT];
-	uint64_t hits = 0;
-	uint16_t nu = 0;
+	struct l2_batch b;
+	uint64_t bytes = 0;
 
+	b.n = 0;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct rte_ether_hdr *eth;
@@ -154,8 +185,7 @@ uplink_burst(struct mux_worker *w, const struct mux_table *t,
 
 		if (i + 2 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 2], void *));
-		uc->rx_pkts++;
-		uc->rx_bytes += m->pkt_len;
+		bytes += m->pkt_len;
 		if (unlikely(m->data_len < RTE_ETHER_HDR_LEN)) {
 			drop(w, MUX_UPLINK_SLOT, MUX_DROP_MALFORMED, m);
 			continue;
@@ -179,23 +209,20 @@ uplink_burst(struct mux_worker *w, const struct mux_table *t,
 		}
 		/* Slices see plain frames: no VLAN offload flags left. */
 		m->ol_flags &= ~(RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED);
-		if (rte_is_multicast_ether_addr(&eth->dst_addr)) {
+		if (rte_is_multicast_ether_addr(&eth->dst_addr))
 			flood(w, t, m, vlan, MUX_UPLINK_SLOT, now);
-			continue;
-		}
-		rte_ether_addr_copy(&eth->dst_addr, &keys[nu].mac);
-		keys[nu].vlan = vlan;
-		kp[nu] = &keys[nu];
-		um[nu++] = m;
-	}
-	if (nu == 0)
-		return;
-	rte_hash_lookup_bulk_data(t->l2, kp, nu, &hits, slot);
-	for (uint16_t j = 0; j < nu; j++) {
-		if (!(hits & (1ULL << j)))
-			drop(w, MUX_UPLINK_SLOT, MUX_DROP_UNKNOWN_UNICAST, um[j]);
 		else
-			to_slice(w, t, (uint16_t)(uintptr_t)slot[j], um[j], now);
+			batch_add(&b, m, eth, vlan);
+	}
+	/* Counters once per burst, not per packet. */
+	uc->rx_pkts += n;
+	uc->rx_bytes += bytes;
+	batch_lookup(&b, t);
+	for (uint16_t j = 0; j < b.n; j++) {
+		if (!(b.hits & (1ULL << j)))
+			drop(w, MUX_UPLINK_SLOT, MUX_DROP_UNKNOWN_UNICAST, b.m[j]);
+		else
+			to_slice(w, t, (uint16_t)(uintptr_t)b.slot[j], b.m[j], now);
 	}
 }
 
@@ -214,21 +241,17 @@ slice_burst(struct mux_worker *w, const struct mux_table *t, uint16_t from,
 {
 	const struct mux_fp_slice *s = &t->s[from];
 	struct mux_counters *sc = &w->c[from];
-	struct mux_l2_key keys[MUX_BURST];
-	const void *kp[MUX_BURST];
-	void *slot[MUX_BURST];
-	struct rte_mbuf *um[MUX_BURST];
-	uint64_t hits = 0;
-	uint16_t nu = 0;
+	struct l2_batch b;
+	uint64_t bytes = 0;
 
+	b.n = 0;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct rte_ether_hdr *eth;
 
 		if (i + 2 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 2], void *));
-		sc->tx_pkts++;
-		sc->tx_bytes += m->pkt_len;
+		bytes += m->pkt_len;
 		if (unlikely(m->data_len < RTE_ETHER_HDR_LEN)) {
 			drop(w, from, MUX_DROP_MALFORMED, m);
 			continue;
@@ -250,27 +273,23 @@ slice_burst(struct mux_worker *w, const struct mux_table *t, uint16_t from,
 			drop(w, from, MUX_DROP_RATE_LIMITED, m);
 			continue;
 		}
-		if (rte_is_multicast_ether_addr(&eth->dst_addr)) {
+		if (rte_is_multicast_ether_addr(&eth->dst_addr))
 			flood(w, t, m, s->vlan, from, now);
-			continue;
-		}
-		rte_ether_addr_copy(&eth->dst_addr, &keys[nu].mac);
-		keys[nu].vlan = s->vlan;
-		kp[nu] = &keys[nu];
-		um[nu++] = m;
-	}
-	if (nu == 0)
-		return;
-	rte_hash_lookup_bulk_data(t->l2, kp, nu, &hits, slot);
-	for (uint16_t j = 0; j < nu; j++) {
-		uint16_t to = (uint16_t)(uintptr_t)slot[j];
-
-		if (!(hits & (1ULL << j)))
-			to_uplink(w, um[j], s->vlan, from);
-		else if (unlikely(to == from))
-			drop(w, from, MUX_DROP_DST_IS_SELF, um[j]);
 		else
-			to_slice(w, t, to, um[j], now);   /* hairpin */
+			batch_add(&b, m, eth, s->vlan);
+	}
+	sc->tx_pkts += n;
+	sc->tx_bytes += bytes;
+	batch_lookup(&b, t);
+	for (uint16_t j = 0; j < b.n; j++) {
+		uint16_t to = (uint16_t)(uintptr_t)b.slot[j];
+
+		if (!(b.hits & (1ULL << j)))
+			to_uplink(w, b.m[j], s->vlan, from);
+		else if (unlikely(to == from))
+			drop(w, from, MUX_DROP_DST_IS_SELF, b.m[j]);
+		else
+			to_slice(w, t, to, b.m[j], now);   /* hairpin */
 	}
 }
 

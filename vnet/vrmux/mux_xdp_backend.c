@@ -90,16 +90,8 @@ xdp_slice_del(const char *name, char *err, size_t len)
 static json_t *
 stats_json(const struct mux_xdp_slice_stats *s)
 {
-	json_t *drops = json_object();
-
-	for (unsigned int i = 0; i < MUX_XDP_DROP_MAX; i++)
-		json_object_set_new(drops, mux_xdp_drop_name(i),
-				    json_integer((json_int_t)s->drop[i]));
-	return json_pack("{s:I,s:I,s:I,s:I,s:o}",
-			 "rx_packets", (json_int_t)s->rx_pkts,
-			 "rx_bytes", (json_int_t)s->rx_bytes,
-			 "tx_packets", (json_int_t)s->tx_pkts,
-			 "tx_bytes", (json_int_t)s->tx_bytes, "drops", drops);
+	return mux_stats_json(s->rx_pkts, s->rx_bytes, s->tx_pkts, s->tx_bytes,
+			      s->drop, MUX_XDP_DROP_MAX, mux_xdp_drop_name);
 }
 
 static json_t *
@@ -141,11 +133,6 @@ xdp_clear_stats(const char *name)
 }
 
 static void
-xdp_poll(void)
-{
-}
-
-static void
 xdp_close(void)
 {
 	mux_xdp_close(mx);
@@ -160,7 +147,6 @@ const struct mux_backend mux_xdp_backend = {
 	.slice_stats = xdp_slice_stats,
 	.uplink_stats = xdp_uplink_stats,
 	.clear_stats = xdp_clear_stats,
-	.poll = xdp_poll,
 	.close = xdp_close,
 };
 

@@ -51,7 +51,6 @@ struct mux_backend {
 	json_t *(*uplink_stats)(void);
 	/* Zeroes what show reports: a slice's, or the uplink's (NULL). */
 	void (*clear_stats)(const char *name);
-	void (*poll)(void);          /* control-loop housekeeping */
 	void (*close)(void);
 };
 
@@ -68,6 +67,13 @@ struct mux_opts {
 int mux_dpdk_open(const struct mux_opts *o, char *err, size_t len);
 /* mux_xdp.c */
 int mux_xdp_backend_open(const struct mux_opts *o, char *err, size_t len);
+
+/* A slot's counters as vrctl shows them:
+ * {"rx_packets", "rx_bytes", "tx_packets", "tx_bytes", "drops": {NAME: N}}.
+ * drop_name(i) names drops[i]. */
+json_t *mux_stats_json(uint64_t rx_pkts, uint64_t rx_bytes, uint64_t tx_pkts,
+		       uint64_t tx_bytes, const uint64_t *drops,
+		       unsigned int n_drops, const char *(*drop_name)(unsigned int));
 
 /* mux_cmd.c */
 void mux_api_handler(int argc, char **argv, struct vr_reply *r, void *arg);
