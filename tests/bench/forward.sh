@@ -44,6 +44,7 @@
 # before and after (on a VM it moves with the host's placement of the
 # vCPUs, and the figures with it).
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 
 DURATION=10 ROUNDS= WARMUP=2 ROUTES=0 FLOWS=4096 FRAME=64 RATE=0 KEEP=0 VARGS= GARGS=
 TABLE=$SHARED/data/fullview-2024-v4.txt.gz
@@ -121,7 +122,7 @@ now() { date +%s.%N; }
 
 if [ "$ROUTES" -gt 0 ]; then
   ROUTES_FILE=/tmp/$T.routes
-  zcat -f "$TABLE" | grep -v ':' | shuf -n "$ROUTES" --random-source=<(yes) >"$ROUTES_FILE"
+  routes_subset "$ROUTES" "$ROUTES_FILE"
   ROUTE_SRC=$ROUTES_FILE
   TABLE_DESC="$ROUTES random prefixes of $(basename "$TABLE")"
 else

@@ -18,6 +18,7 @@
 # The last line is one JSON object:
 #   {"vrd_instr_per_pkt": ..., "l3fwd_instr_per_pkt": ..., "routes": ..., "packets": [N1, N2]}
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 NROUTES=100000 PACKETS="4000 24000"
 CMDLINE="tests/bench/instr.sh${*:+ $*}"
 while [ $# -gt 0 ]; do
@@ -38,7 +39,7 @@ W=/tmp/$T.instr; mkdir -p $W
 trap 'lib_cleanup; rm -rf $W' EXIT
 read -r N1 N2 <<< "$PACKETS"
 
-zcat -f "$TABLE" | tr -d '\r' | grep -v ':' | grep . | shuf -n "$NROUTES" --random-source=<(yes) > $W/routes
+routes_subset "$NROUTES" $W/routes
 # The pcaps: UDP from 10.0.1.2 to random addresses in the routes, 60
 # bytes, to vrd's p1 (net_pcap's MACs are 02:70:63:61:70:NN by creation
 # order: p2 is made first, p1 second). l3fwd does not check the MAC.
@@ -81,23 +82,16 @@ CONF
   cg_total $W/vrd_$n.cg
 }
 
-L3FWD=
+L3FWD=$W/ex/l3fwd/build/l3fwd
 l3fwd_run() { # N
   local n=$1 p
-  if [ -z "$L3FWD" ]; then
-    mkdir -p $W/ex && cp -r /usr/share/dpdk/examples/l3fwd /usr/share/dpdk/examples/common $W/ex/
-    sed -i 's/#define IPV4_L3FWD_LPM_MAX_RULES .*/#define IPV4_L3FWD_LPM_MAX_RULES (1 << 21)/;
-      s/#define IPV4_L3FWD_LPM_NUMBER_TBL8S .*/#define IPV4_L3FWD_LPM_NUMBER_TBL8S (1 << 17)/;
-      s/\.offloads = RTE_ETH_RX_OFFLOAD_CHECKSUM,/.offloads = 0,/' $W/ex/l3fwd/*.c
-    # Its packet handling, out of line so that callgrind can count it
-    # apart from the receive calls and the empty polls, as vrd's.
-    sed -i '/^static inline void$/{N;s/^static inline void\nl3fwd_lpm_send_packets/static __attribute__((noinline)) void\nl3fwd_lpm_send_packets/}' $W/ex/l3fwd/l3fwd_lpm_sse.h
-    grep -q 'noinline)) void' $W/ex/l3fwd/l3fwd_lpm_sse.h || { echo "instr.sh: l3fwd patch" >&2; return 1; }
-    make -C $W/ex/l3fwd -j2 >$W/l3fwd-build.log 2>&1 || { tail -5 $W/l3fwd-build.log >&2; return 1; }
-    L3FWD=$W/ex/l3fwd/build/l3fwd
-    awk '{print "R" $1 " 1"}' $W/routes > $W/l3fwd-v4.cfg
-    echo "R2001:db8::/32 1" > $W/l3fwd-v6.cfg
-  fi
+  # Its packet handling out of line, so that callgrind counts it apart
+  # from the receive calls and the empty polls, as vrd's.
+  example_build $W/ex l3fwd "$L3FWD_SED;
+    /^static inline void$/{N;s/^static inline void\nl3fwd_lpm_send_packets/static __attribute__((noinline)) void\nl3fwd_lpm_send_packets/}" ||
+    { echo "instr.sh: l3fwd did not build" >&2; return 1; }
+  grep -q 'noinline)) void' $W/ex/l3fwd/l3fwd_lpm_sse.h || { echo "instr.sh: l3fwd patch" >&2; return 1; }
+  l3fwd_rules $W/routes $W
   valgrind --tool=callgrind --collect-atstart=no --toggle-collect=l3fwd_lpm_send_packets \
     --callgrind-out-file=$W/l3fwd_$n.cg $L3FWD -l 0 --no-huge -m 1024 --no-pci --file-prefix=$T-l3$n \
     --vdev "net_pcap0,rx_pcap=$W/in_$n.pcap,tx_pcap=/dev/null" --vdev "net_null1,no-rx=1" \

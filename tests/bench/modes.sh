@@ -39,6 +39,7 @@
 # does not move with machine noise). The last line of the
 # output is the CSV's path and row count as JSON.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 INSTR=0 QUICK=0 MODES="native vhost xdp afpacket io l3fwd linux" SIZES= OUT=/tmp/vrplane-modes NROUTES=100000 TRIAL=
 CMDLINE="tests/bench/modes.sh${*:+ $*}"
 while [ $# -gt 0 ]; do
@@ -75,7 +76,7 @@ SKIPPED=()
 # The routes: NROUTES random IPv4 prefixes of the full table, the same
 # for every DUT.
 ROUTES=$W/routes
-zcat -f "$TABLE" | tr -d '\r' | grep -v ':' | grep . | shuf -n "$NROUTES" --random-source=<(yes) > $ROUTES
+routes_subset "$NROUTES" $ROUTES
 echo "modes.sh: $(wc -l < $ROUTES) routes, sizes $SIZES, trials of $TRIAL s, modes $MODES"
 
 GO=$W/go
@@ -147,19 +148,9 @@ run_vhost() {
   kill $mp; wait $mp 2>/dev/null
 }
 
-# DPDK's examples, built once from /usr/share/dpdk/examples into $W/ex.
-example_build() { # NAME [SED-SCRIPT for its sources]
-  [ -x $W/ex/$1/build/$1 ] && return 0
-  mkdir -p $W/ex
-  [ -d $W/ex/common ] || cp -r /usr/share/dpdk/examples/common $W/ex/
-  cp -r /usr/share/dpdk/examples/$1 $W/ex/ || return 1
-  [ -n "${2:-}" ] && sed -i "$2" $W/ex/$1/*.c
-  make -C $W/ex/$1 -j2 >$W/$1-build.log 2>&1 || { tail -5 $W/$1-build.log; return 1; }
-}
-
 run_io() {
   local p
-  example_build l2fwd || { echo "modes.sh: l2fwd did not build"; return 1; }
+  example_build $W/ex l2fwd || { echo "modes.sh: l2fwd did not build"; return 1; }
   gen_start "net_vhost0,iface=$W/a.sock,queues=1" "net_vhost1,iface=$W/b.sock,queues=1" || return 1
   # One lcore (CPU 1) serves both ports; frames go out unchanged.
   $W/ex/l2fwd/build/l2fwd -l 1 --file-prefix=$T-l2 -m 512 --no-pci --in-memory --single-file-segments \
@@ -176,13 +167,8 @@ run_io() {
 
 run_l3fwd() {
   local lf
-  # The example's LPM table holds 1024 routes: raised for the same table.
-  # Its RX checksum offload, which virtio-user lacks, is dropped.
-  example_build l3fwd 's/#define IPV4_L3FWD_LPM_MAX_RULES .*/#define IPV4_L3FWD_LPM_MAX_RULES (1 << 21)/;
-    s/#define IPV4_L3FWD_LPM_NUMBER_TBL8S .*/#define IPV4_L3FWD_LPM_NUMBER_TBL8S (1 << 17)/;
-    s/\.offloads = RTE_ETH_RX_OFFLOAD_CHECKSUM,/.offloads = 0,/' || { echo "modes.sh: l3fwd did not build"; return 1; }
-  awk '{print "R" $1 " 1"}' $ROUTES > $W/l3fwd-v4.cfg
-  echo "R2001:db8::/32 1" > $W/l3fwd-v6.cfg
+  example_build $W/ex l3fwd "$L3FWD_SED" || { echo "modes.sh: l3fwd did not build"; return 1; }
+  l3fwd_rules $ROUTES $W
   gen_start "net_vhost0,iface=$W/a.sock,queues=1" "net_vhost1,iface=$W/b.sock,queues=1" || return 1
   $W/ex/l3fwd/build/l3fwd -l 1 --file-prefix=$T-l3 -m 1024 --no-pci --in-memory --single-file-segments \
     --vdev "net_virtio_user0,path=$W/a.sock,queue_size=1024,mac=02:00:00:00:0b:01" --vdev "net_virtio_user1,path=$W/b.sock,queue_size=1024" \
