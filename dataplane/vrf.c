@@ -173,8 +173,11 @@ vrd_vrf_port_set(struct vrd_port *vp, struct vrd_vrf *v, struct vr_reply *r)
 	vp->vrf = idx;
 	__atomic_store_n(&vrd.port_fp[vp->port_id].fib, vr_fib_fp(v->fib),
 			 __ATOMIC_RELEASE);
+	/* The kernel side only moves where a VRF device is involved. */
+	if (!v->kernel_dev && !old->kernel_dev)
+		return 0;
 	rc = vrd_tap_set_master(vp->name, v->kernel_dev ? v->name : NULL);
-	if (rc < 0 && (v->kernel_dev || old->kernel_dev))
+	if (rc < 0)
 		snprintf(r->msg, sizeof(r->msg), "port %s is in VRF %s, but its "
 			 "TAP could not follow in the kernel: %s", vp->name,
 			 v->name, strerror(-rc));

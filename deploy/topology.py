@@ -126,14 +126,10 @@ def load(path):
         if name:
             top["nodes"].append({"name": name, "uplink": scalar(nm.get("uplink")) or ""})
     for ln in seq(sub.get("links")):
-        ends = seq(mapping(ln).get("ends"))
-        names = [scalar(e) for e in ends]
-        if len(names) != 2 or names[0] == names[1]:
-            p.add(ln, "a substrate link needs 'ends' with two different nodes")
+        names = link_ends(p, ln, node_names, "substrate link", "nodes",
+                          lambda n: f"substrate link to unknown node '{n}'")
+        if names is None:
             continue
-        for e, nm in zip(ends, names):
-            if nm not in node_names:
-                p.add(e, f"substrate link to unknown node '{nm}'")
         key = tuple(sorted(names))
         if key in link_names:
             p.add(ln, f"substrate link {key[0]}-{key[1]} given twice")
@@ -206,16 +202,11 @@ def load(path):
                 out["routers"].append({"name": rname, "node": scalar(node_n), "kind": kind,
                                        "nic": nic, "mac": mac, "asn": asn, "vf": vf})
         for ln in seq(nm.get("links")):
-            lm = mapping(ln)
-            ends = seq(lm.get("ends"))
-            names = [scalar(e) for e in ends]
-            if len(names) != 2 or names[0] == names[1]:
-                p.add(ln, "a link needs 'ends' with two different routers")
+            names = link_ends(p, ln, routers, "link", "routers",
+                              lambda r: f"link to missing router '{r}' in network {name}")
+            if names is None:
                 continue
-            for e, rn in zip(ends, names):
-                if rn not in routers:
-                    p.add(e, f"link to missing router '{rn}' in network {name}")
-            prefix = check_prefix(p, lm.get("prefix"), ln, family)
+            prefix = check_prefix(p, mapping(ln).get("prefix"), ln, family)
             out["links"].append({"ends": names, "prefix": prefix})
         for h in seq(nm.get("hosts")):
             hm = mapping(h)
@@ -227,6 +218,20 @@ def load(path):
             out["hosts"].append({"name": hname, "router": rn, "prefix": prefix})
         top["networks"].append(out)
     return top, p
+
+
+def link_ends(p, link, known, what, kinds, missing):
+    """The two names in a link's 'ends', checked against known; None
+    when the link is unusable. missing(name) words an unknown end."""
+    ends = seq(mapping(link).get("ends"))
+    names = [scalar(e) for e in ends]
+    if len(names) != 2 or names[0] == names[1]:
+        p.add(link, f"a {what} needs 'ends' with two different {kinds}")
+        return None
+    for e, nm in zip(ends, names):
+        if nm not in known:
+            p.add(e, missing(nm))
+    return names
 
 
 def check_prefix(p, node, parent, family):
