@@ -24,8 +24,12 @@ The file:
       routers:
         - {name: a1, node: n1, kind: container, mac: "02:0a:00:00:00:01",
            asn: 65001, vf: {pf: eth0, index: 3}}     # asn for bgp, vf opt.
-      links: [{ends: [a1, a2], prefix: 10.10.12.0/30}]
+      links: [{ends: [a1, a2], prefix: 10.10.12.0/30, cost: 10}]
       hosts: [{name: ha1, router: a1, prefix: 10.10.1.0/24}]
+      # prefix may be a list, one per family (dual stack): the first is the
+      # network's family; bgp and static networks carry the second too.
+      # A link's routers sit on two nodes joined by a substrate link, which
+      # carries at most one link of each network.
 """
 import ipaddress
 import json
@@ -201,21 +205,38 @@ def load(path):
                 routers[rname] = r
                 out["routers"].append({"name": rname, "node": scalar(node_n), "kind": kind,
                                        "nic": nic, "mac": mac, "asn": asn, "vf": vf})
+        node_of = {r["name"]: r["node"] for r in out["routers"]}
+        kind_of = {r["name"]: r["kind"] for r in out["routers"]}
+        carried = {}
         for ln in seq(nm.get("links")):
             names = link_ends(p, ln, routers, "link", "routers",
                               lambda r: f"link to missing router '{r}' in network {name}")
             if names is None:
                 continue
-            prefix = check_prefix(p, mapping(ln).get("prefix"), ln, family)
-            out["links"].append({"ends": names, "prefix": prefix})
+            lm = mapping(ln)
+            prefixes = check_prefixes(p, lm.get("prefix"), ln, family, proto)
+            for pre in prefixes:
+                if ipaddress.ip_network(pre).num_addresses < 4:
+                    p.add(lm.get("prefix"), f"prefix {pre} has no room for two routers")
+            prefix = prefixes[0] if prefixes else None
+            cost = check_cost(p, lm.get("cost"))
+            subl = carrier(p, ln, names, node_of, link_names, carried, name)
+            out["links"].append({"ends": names, "prefix": prefix, "prefixes": prefixes,
+                                 "cost": cost,
+                                 "substrate": subl})
         for h in seq(nm.get("hosts")):
             hm = mapping(h)
             hname = check_name(p, hm.get("name", h), "host", all_names)
             rn = scalar(hm.get("router"))
             if rn not in routers:
                 p.add(hm.get("router", h), f"host {hname} on missing router '{rn}'")
-            prefix = check_prefix(p, hm.get("prefix"), h, family)
-            out["hosts"].append({"name": hname, "router": rn, "prefix": prefix})
+            elif kind_of.get(rn) == "vm":
+                p.add(hm.get("router", h), f"host {hname} on VM router {rn}: edge "
+                      "hosts attach to container routers")
+            prefixes = check_prefixes(p, hm.get("prefix"), h, family, proto)
+            out["hosts"].append({"name": hname, "router": rn,
+                                 "prefix": prefixes[0] if prefixes else None,
+                                 "prefixes": prefixes})
         top["networks"].append(out)
     return top, p
 
@@ -234,9 +255,75 @@ def link_ends(p, link, known, what, kinds, missing):
     return names
 
 
+def check_cost(p, node):
+    """A link's optional OSPF cost (RFC 2328 C.3: 1 to 65535)."""
+    if node is None:
+        return None
+    try:
+        cost = int(node.value)
+        if 1 <= cost <= 65535:
+            return cost
+    except (TypeError, ValueError):
+        pass
+    p.add(node, f"cost {node.value!r}: 1 to 65535")
+    return None
+
+
+def carrier(p, link, names, node_of, link_names, carried, net):
+    """The substrate link [x, y] that carries a router link, or None. Each
+    router link gets a substrate link of its own within its network: two
+    would share one L2 segment (same VLAN on the same vrmux)."""
+    a, b = (node_of.get(n) for n in names)
+    nodes = {n for key in link_names for n in key}
+    if a is None or b is None or a not in nodes or b not in nodes:
+        return None     # an unknown router or node: reported already
+    if a == b:
+        p.add(link, f"link {names[0]}-{names[1]}: both routers on node {a}; "
+              "router links ride substrate links between two nodes")
+        return None
+    key = tuple(sorted((a, b)))
+    if key not in link_names:
+        p.add(link, f"link {names[0]}-{names[1]}: no substrate link {key[0]}-{key[1]} "
+              "carries it")
+        return None
+    if key in carried:
+        p.add(link, f"link {names[0]}-{names[1]}: substrate link {key[0]}-{key[1]} "
+              f"already carries {carried[key]} of network {net} (same VLAN)")
+        return None
+    carried[key] = f"{names[0]}-{names[1]}"
+    return [a, b]
+
+
+def check_prefixes(p, node, parent, family, proto):
+    """A prefix, or a list of one per family (dual stack): the first is of
+    the network's family, the one its routing sessions run over; BGP and
+    static routes carry the other family too, OSPFv2 does not."""
+    if isinstance(node, yaml.SequenceNode):
+        items = node.value
+        if not 1 <= len(items) <= 2:
+            p.add(node, "'prefix' takes one prefix, or two of different families")
+            return []
+    else:
+        items = [node] if node is not None else []
+    if not items:
+        p.add(parent, "missing 'prefix'")
+        return []
+    out = [check_prefix(p, items[0], parent, family)]
+    if len(items) == 2:
+        other = "ipv4" if family == "ipv6" else "ipv6"
+        if proto == "ospf":
+            p.add(items[1], f"an ospf network carries {family} only")
+        else:
+            out.append(check_prefix(p, items[1], parent, other))
+    return [x for x in out if x is not None] if None not in out else []
+
+
 def check_prefix(p, node, parent, family):
     if node is None:
         p.add(parent, "missing 'prefix'")
+        return None
+    if not isinstance(node, yaml.ScalarNode):
+        p.add(node, "a prefix must be a single value")
         return None
     try:
         net = ipaddress.ip_network(node.value, strict=True)

@@ -27,6 +27,7 @@ lib_cleanup() {
   done
   for ns in "${LIB_NS[@]}"; do ip netns del "$ns" 2>/dev/null; done
   rm -f /run/vrplane/"$T"*.sock
+  rm -rf /var/run/dpdk/*"$T"*   # DPDK leaves its (empty) runtime directory
 }
 trap lib_cleanup EXIT
 
