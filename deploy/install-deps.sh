@@ -7,7 +7,7 @@ PKGS=(
   libdpdk-dev dpdk dpdk-doc libbpf-dev libxdp-dev xdp-tools bpftool libcmocka-dev
   libjansson-dev libmnl-dev zlib1g-dev libpcap-dev libyaml-dev
   python3-scapy python3-yaml iproute2 iputils-ping tcpdump jq socat netcat-openbsd
-  frr gnuplot-nox bc ethtool
+  frr gnuplot-nox bc ethtool qemu-system-x86 debootstrap e2fsprogs
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -186,8 +186,9 @@ def frr_conf(s):
                 # 1 s hellos so a dead slice is noticed in 4 s (RFC 2328 9.5).
                 out += [f"{pre} network point-to-point", f"{pre} hello-interval 1",
                         f"{pre} dead-interval 4"]
-                if p["cost"]:
-                    out.append(f"{pre} cost {p['cost']}")
+                # Explicit: auto-cost would follow the TAP's reported speed,
+                # which differs between a container's and a guest's kernel.
+                out.append(f"{pre} cost {p['cost'] or 10}")
             out.append("!")
         if v6:
             out += ["router ospf6", f" ospf6 router-id {s['router_id']}",
@@ -221,6 +222,7 @@ def frr_conf(s):
         out.append("!")
     else:
         for prefix, via in s.get("static", []):
-            out.append(f"{'ipv6' if v6 else 'ip'} route {prefix} {via}")
+            ip = "ipv6" if ipaddress.ip_network(prefix).version == 6 else "ip"
+            out.append(f"{ip} route {prefix} {via}")
         out.append("!")
     return "\n".join(out) + "\n"

@@ -4,6 +4,7 @@ import glob
 import os
 import signal
 import subprocess
+import tempfile
 import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -21,12 +22,17 @@ class DeployError(Exception):
 
 def run(argv, check=True, ns=None, timeout=60):
     """Runs argv (in namespace ns); returns (rc, output). A failure with
-    check raises DeployError naming the command and what it printed."""
+    check raises DeployError naming the command and what it printed.
+    Output goes through a file, not a pipe: a command that leaves daemons
+    behind (qemu, relays) would keep a pipe open."""
     if ns:
         argv = ["ip", "netns", "exec", ns] + argv
     try:
-        p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           text=True, timeout=timeout)
+        with tempfile.TemporaryFile(mode="w+") as out:
+            p = subprocess.run(argv, stdout=out, stderr=subprocess.STDOUT,
+                               stdin=subprocess.DEVNULL, timeout=timeout)
+            out.seek(0)
+            p.stdout = out.read()
     except subprocess.TimeoutExpired:
         raise DeployError(f"'{' '.join(argv)}' did not finish in {timeout} s")
     except FileNotFoundError:

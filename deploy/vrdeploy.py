@@ -109,6 +109,9 @@ def up_mux_slices(p):
         for s in m["slices"]:
             if rt.vrctl(m["socket"], "slice", "show", s["name"])[0] == 0:
                 continue
+            kind, _, ifc = s["attach"].partition(":")
+            if kind == "af_packet" and not rt.link_exists(m["ns"], ifc):
+                continue    # a VM's TAP: qemu makes it, the next call attaches it
             rt.run([rt.VRCTL, "-s", m["socket"], "slice", "add", s["name"], "mac", s["mac"],
                     "vlan", str(s["vlan"]), "attach", s["attach"]])
             did(f"vrmux {m['name']}: slice {s['name']} (network {s['network']}, "
@@ -181,9 +184,13 @@ def up_frr(p):
             did(f"slice {s['name']}: FRR zebra + {' '.join(s['daemons'])} started")
 
 
-def up_vms(p, phase):
+def up_vms(p, phase, started=None):
+    """phase start: writes each VM slice's share and starts qemu where it
+    does not run; returns the slices started. phase wait: waits for the
+    guests of `started` to be ready."""
+    started = [] if started is None else started
     for s in p["slices"]:
-        if s["kind"] != "vm":
+        if s["kind"] != "vm" or (phase == "wait" and s not in started):
             continue
         if phase == "start":
             os.makedirs(s["dir"], exist_ok=True)
@@ -194,7 +201,10 @@ def up_vms(p, phase):
                     f.write(text)
             if rt.run([rt.VM_SH, "status", "--dir", s["dir"]], check=False)[0] == 0:
                 continue
-            rc, out = rt.run([f"{rt.TOP}/deploy/vm/build-image.sh"], check=False, timeout=3600)
+            image = f"{rt.TOP}/deploy/vm/build-image.sh"
+            if rt.run([image, "--print-path"], check=False)[0] != 0:
+                say("building the VM guest image with debootstrap (once; a few minutes)")
+            rc, out = rt.run([image], check=False, timeout=3600)
             if rc != 0:
                 raise rt.DeployError(f"VM image for {s['name']}: {out.strip()[-600:]}")
             argv = [rt.VM_SH, "start", "--name", s["slice"], "--netns", s["ns"],
@@ -205,12 +215,14 @@ def up_vms(p, phase):
             did(out.rstrip())
             if rc != 0:
                 raise rt.DeployError(f"VM {s['name']} did not start")
+            started.append(s)
         else:
             rc, out = rt.run([rt.VM_SH, "wait", "--dir", s["dir"], "--timeout", "600"],
                              check=False, timeout=660)
             if rc != 0:
                 raise rt.DeployError(f"VM {s['name']} did not become ready: {out.strip()[-800:]}")
             did(f"slice {s['name']} (vm, {s['nic']}, network {s['network']}): ready")
+    return started
 
 
 def up(p, dry_run):
@@ -224,15 +236,19 @@ def up(p, dry_run):
     up_muxes(p)
     up_slice_namespaces(p)
     up_hosts(p)
-    up_vms(p, "start")          # before vrmux attaches an e1000's TAP
     # vrd first, vrmux's slices next: vrd's virtio-user (server) socket
     # then exists when vrmux attaches, and vrmux connects at once instead
-    # of at its next reconnect attempt (once a second).
+    # of at its next reconnect attempt (once a second). qemu after them:
+    # its vhost-user netdev waits at start until vrmux connects; an
+    # e1000's or vmxnet3's TAP exists only once qemu runs, so vrmux
+    # attaches those last.
     todo = spawn_containers(p)
+    up_mux_slices(p)
+    vms = up_vms(p, "start")
     up_mux_slices(p)
     wait_containers(p, todo)
     up_frr(p)
-    up_vms(p, "wait")
+    up_vms(p, "wait", vms)
     if not ACTIONS:
         say(f"{p['topology']}: already up, nothing started (deploy/status.sh "
             f"{p['file']} tells its health)")

@@ -25,7 +25,7 @@ else
 fi
 R=/run/vrplane/deploy/$T
 ns() { echo "$T-$1"; }
-sock() { echo "/run/vrplane/$T-$1.sock"; }
+sock() { case $1 in s[12]) echo "/run/vrplane/${T}s-$1.sock";; *) echo "/run/vrplane/$T-$1.sock";; esac; }
 vr() { local s=$1; shift; "$VRCTL" -s "$(sock "$s")" "$@"; }
 nbpf() { bpftool prog show 2>/dev/null | grep -c '^[0-9]*:'; }
 BPF0=$(nbpf)
@@ -72,7 +72,11 @@ done
 
 # --- edge hosts reach each other; nothing crosses between the networks ---
 ping_ok() { ip netns exec "$(ns $1)" ping -c "${3:-3}" -i 0.2 -W 2 "$2" >/dev/null 2>&1; }
+a2_fwd() { vr a2 stats --json | jq '.ports[] | select(.name == "a3") | .tx_packets'; }
+f0=$(a2_fwd)
 wait_for 30 ping_ok ha1 10.1.3.2 1 && ping_ok ha1 10.1.3.2 && ok "ha1 -> ha3 (10.1.3.2) across network A" || fail "ha1 -> ha3"
+f1=$(a2_fwd)
+[ $((f1 - f0)) -ge 4 ] && ok "through the VM: a2's vrd sent $((f1 - f0)) packets to a3 (counters read from the host)" || fail "a2 forwarded $f0 -> $f1"
 wait_for 30 ping_ok hb1 fd01:3::2 1 && ping_ok hb1 fd01:3::2 && ok "hb1 -> hb3 (fd01:3::2) across network B, IPv6" || fail "hb1 -> hb3 v6"
 wait_for 30 ping_ok hb1 10.1.3.2 1 && ping_ok hb1 10.1.3.2 && ok "hb1 -> hb3 (10.1.3.2, A's address too) across network B, IPv4" || fail "hb1 -> hb3 v4"
 # Captures on the four edge hosts while each network sends 20 pings to
@@ -134,6 +138,34 @@ hp=$(ls /dev/hugepages /var/run/dpdk 2>/dev/null | grep -c -- "$T")
 [ "$(nbpf)" -le "$BPF0" ] && ok "no BPF program left ($(nbpf) loaded, $BPF0 before)" || fail "BPF programs: $(nbpf), $BPF0 before"
 ls -d /etc/frr/$T-* /var/run/frr/$T-* >/dev/null 2>&1 && fail "FRR directories left" || ok "no FRR directory left"
 out=$("$DOWN" "$TOPO" 2>&1) && echo "$out" | grep -q "nothing to do" && ok "down again: $out" || fail "second down: $out"
+
+# --- a static network, and down when it is half up ---
+cat > $W/${T}s.yaml <<'YAML'
+substrate:
+  nodes: [{name: m1}, {name: m2}]
+  links: [{ends: [m1, m2]}]
+networks:
+  - name: s
+    vlan: 30
+    protocol: static
+    family: ipv6
+    routers:
+      - {name: s1, node: m1, kind: container, mac: "02:0c:00:00:00:01"}
+      - {name: s2, node: m2, kind: container, mac: "02:0c:00:00:00:02"}
+    links:
+      - {ends: [s1, s2], prefix: ["fd00:c::/64", 10.0.12.0/30]}
+    hosts:
+      - {name: hs1, router: s1, prefix: ["fd01:c1::/64", 10.1.1.0/24]}
+      - {name: hs2, router: s2, prefix: ["fd01:c2::/64", 10.1.3.0/24]}
+YAML
+ST=$W/${T}s.yaml
+"$UP" $ST > $W/ups.log 2>&1 && ok "static topology up: $(tail -1 $W/ups.log)" || { cat $W/ups.log; fail "static up"; }
+wait_for 30 ip netns exec "${T}s-hs1" ping -c 1 -W 1 fd01:c2::2 && wait_for 10 ip netns exec "${T}s-hs1" ping -c 1 -W 1 10.1.3.2 \
+  && ok "static routes from the topology: hs1 reaches hs2 (IPv6 and IPv4)" || fail "static: hs1 -> hs2"
+[ "$(vr s1 route show fd01:c2::/64 --json | jq -r '.[0].origin')" = static ] && ok "s1's route to hs2 came from staticd over FPM" || fail "s1 route: $(vr s1 route show fd01:c2::/64)"
+kill $(cat /run/vrplane/deploy/${T}s/s2/vrd.pid); ip netns del "${T}s-hs1"; ip netns del "${T}s-m2"
+"$DOWN" $ST > $W/downs.log 2>&1 && grep -q "vrmux m1-m2 stopped" $W/downs.log && ! ip netns list | grep -q "^${T}s-" \
+  && ok "down when half up removes the rest: $(grep -c . $W/downs.log) actions" || { cat $W/downs.log; fail "half-up down"; }
 
 # --- SR-IOV, dry run: the PF commands up would run ---
 sed 's/mac: "02:0b:00:00:00:01", asn: 65001}/mac: "02:0b:00:00:00:01", asn: 65001, vf: {pf: enp3s0f0, index: 4}}/' "$TOPO" > $W/vf.yaml
