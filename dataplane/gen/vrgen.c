@@ -1178,16 +1178,17 @@ trial_run(const struct opts *o0, double rate, struct rte_mempool *pool,
 
 /* Binary search for the highest rate whose loss ratio is at most
  * max_loss (RFC 2544 26.1: 0 for the throughput, NDR); the first trial
- * at full speed gives the ceiling. */
+ * at full speed gives the ceiling. best comes in as the floor: a trial
+ * known to pass (the NDR's, for the PDR search, so that PDR >= NDR even
+ * when trials are noisy), or zeroed. */
 static int
 search(const struct opts *o, double max_loss, double ceiling,
        struct rte_mempool *pool, const struct port *tx, const struct port *rx,
        const uint8_t *tmpl, size_t tstride, struct trial *best)
 {
-	double lo = 0, hi = ceiling;
+	double lo = best->rate, hi = ceiling;
 	struct trial t;
 
-	memset(best, 0, sizeof(*best));
 	/* To 1% of the rate found: a resolution relative to the answer,
 	 * not to the ceiling, which may be 100 times higher. */
 	for (int i = 0; i < 24 && !stop && hi - lo > 0.01 * hi; i++) {
@@ -1214,12 +1215,14 @@ rfc2544(const struct opts *o, struct rte_mempool *pool, const struct port *tx,
 
 	if (trial_run(o, 0, pool, tx, rx, tmpl, tstride, &full) < 0)
 		return -1;
+	memset(&ndr, 0, sizeof(ndr));
 	if (full.loss == 0) {
 		ndr = full;
 		ndr.rate = full.tx_pps;
 	} else if (search(o, 0, full.tx_pps, pool, tx, rx, tmpl, tstride, &ndr) < 0) {
 		return -1;
 	}
+	pdr = ndr;
 	if (full.loss <= o->pdr_loss) {
 		pdr = full;
 		pdr.rate = full.tx_pps;
