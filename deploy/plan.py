@@ -6,7 +6,9 @@ Realisation (docs/deploy.md):
   substrate node N      namespace TOPO-N; one vrmux per substrate port
                         (vrmux shares one substrate port among slices)
   substrate link N-M    veth pair: s-M in TOPO-N, s-N in TOPO-M; vrmux's
-                        uplink is net_af_xdp on it
+                        uplink is net_af_xdp on it. With real NICs: an
+                        interface is moved into the node's namespace (and
+                        AF_XDP used on it), a PCI address is vrmux's port
   router R (container)  namespace TOPO-R: vrd (virtio-user ports to the
                         vrmuxes of its node, af_packet ports to its hosts)
                         and FRR (zebra with dplane_fpm_nl, ospfd or bgpd)
@@ -57,10 +59,15 @@ def build(top, path):
     muxes = {}
     for ln in top["links"]:
         x, y = ln["ends"]
-        plan["links"].append({"ends": [x, y], "ns": [ns(x), ns(y)],
-                              "ifnames": [f"s-{y}", f"s-{x}"]})
-        for a, b in ((x, y), (y, x)):
-            m = {"name": f"{a}-{b}", "node": a, "ns": ns(a), "uplink": f"s-{b}",
+        nics = ln.get("nics")
+        ifn = nics if nics else [f"s-{y}", f"s-{x}"]
+        plan["links"].append({"ends": [x, y], "ns": [ns(x), ns(y)], "ifnames": ifn,
+                              "real": bool(nics)})
+        for (a, b), nic in zip(((x, y), (y, x)), ifn):
+            pci = ":" in nic
+            m = {"name": f"{a}-{b}", "node": a, "ns": ns(a), "uplink": nic,
+                 "uplink_devargs": nic if pci else f"net_af_xdp_up,iface={nic}",
+                 "eal": ["-a", nic] if pci else ["--no-pci"],
                  "socket": f"{run}/mux-{a}-{b}.sock", "prefix": f"{t}-mux-{a}-{b}",
                  "slices": []}
             muxes[(a, b)] = m

@@ -15,7 +15,8 @@ The file:
 
   substrate:
     nodes: [{name: n1}, {name: n2}]        # driver domains, a vrmux each
-    links: [{ends: [n1, n2]}]               # veth pairs here
+    links: [{ends: [n1, n2]}]               # veth pairs here; or real NICs:
+                                            # nics: [eth1, "0000:03:00.0"]
   networks:
     - name: A
       vlan: 10                              # on the substrate links
@@ -128,7 +129,7 @@ def load(path):
         nm = mapping(n)
         name = check_name(p, nm.get("name", n), "node", node_names)
         if name:
-            top["nodes"].append({"name": name, "uplink": scalar(nm.get("uplink")) or ""})
+            top["nodes"].append({"name": name})
     for ln in seq(sub.get("links")):
         names = link_ends(p, ln, node_names, "substrate link", "nodes",
                           lambda n: f"substrate link to unknown node '{n}'")
@@ -138,7 +139,7 @@ def load(path):
         if key in link_names:
             p.add(ln, f"substrate link {key[0]}-{key[1]} given twice")
         link_names.add(key)
-        top["links"].append({"ends": names})
+        top["links"].append({"ends": names, "nics": check_nics(p, mapping(ln).get("nics"))})
 
     macs, vlans, all_names = {}, {}, dict(node_names)
     for net in seq(need(p, root, rm, "networks", "list")):
@@ -253,6 +254,32 @@ def link_ends(p, link, known, what, kinds, missing):
         if nm not in known:
             p.add(e, missing(nm))
     return names
+
+
+PCI_RE = re.compile(r"^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$")
+IFNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$")
+
+
+def check_nics(p, node):
+    """A substrate link's real NICs, one per end in the order of 'ends':
+    a PCI address (vrmux drives it with its DPDK driver) or an interface
+    name (moved into the node's namespace; vrmux uses AF_XDP on it).
+    Without 'nics' the link is a veth pair."""
+    if node is None:
+        return None
+    items = seq(node)
+    if len(items) != 2:
+        p.add(node, "'nics' takes two entries, one per end (PCI address or interface)")
+        return None
+    out = []
+    for it in items:
+        v = scalar(it)
+        if v is not None and (PCI_RE.match(v.lower()) or IFNAME_RE.match(v)):
+            out.append(v.lower() if PCI_RE.match(v.lower()) else v)
+        else:
+            p.add(it, f"NIC {v!r}: a PCI address (0000:03:00.0) or an interface name")
+            return None
+    return out
 
 
 def check_cost(p, node):

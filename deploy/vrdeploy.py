@@ -76,6 +76,16 @@ def up_substrate(p):
             did(f"node {n['name']}: namespace {n['ns']} created")
     for ln in p["links"]:
         (nx, ny), (ix, iy) = ln["ns"], ln["ifnames"]
+        if ln["real"]:
+            for ns, ifc in ((nx, ix), (ny, iy)):
+                if ":" in ifc or rt.link_exists(ns, ifc):
+                    continue    # a PCI device: vrmux takes it by address
+                if rt.run(["ip", "link", "show", ifc], check=False)[0] != 0:
+                    raise rt.DeployError(f"substrate NIC {ifc} not found")
+                rt.run(["ip", "link", "set", ifc, "netns", ns])
+                rt.run(["ip", "-n", ns, "link", "set", ifc, "up"])
+                did(f"substrate link {'-'.join(ln['ends'])}: NIC {ifc} moved into {ns}")
+            continue
         if rt.link_exists(nx, ix):
             continue
         rt.run(["ip", "link", "add", ix, "netns", nx, "type", "veth", "peer", "name",
@@ -92,9 +102,8 @@ def up_muxes(p):
         pidf = f"{p['run']}/mux-{m['name']}.pid"
         if rt.pid_of(pidf):
             continue
-        argv = [rt.VRMUX, "--uplink", f"net_af_xdp_up,iface={m['uplink']}",
-                "--socket", m["socket"], "--", f"--file-prefix={m['prefix']}",
-                "-m", str(MUX_MEM_MB), "--no-pci"]
+        argv = [rt.VRMUX, "--uplink", m["uplink_devargs"], "--socket", m["socket"], "--",
+                f"--file-prefix={m['prefix']}", "-m", str(MUX_MEM_MB)] + m["eal"]
         rt.start(m["ns"], argv, f"{p['log']}/mux-{m['name']}.log", pidf)
         started.append(m)
     for m in started:
@@ -261,9 +270,17 @@ def dry(p):
     """What up would do, as commands, without doing it."""
     say(f"# {p['topology']}: {len(p['nodes'])} nodes, {len(p['muxes'])} vrmux, "
         f"{len(p['slices'])} slices, {len(p['hosts'])} hosts")
+    for ln in p["links"]:
+        for ns, ifc in zip(ln["ns"], ln["ifnames"]):
+            if ln["real"] and ":" not in ifc:
+                say(f"ip link set {ifc} netns {ns}")
+            elif not ln["real"] and ns == ln["ns"][0]:
+                say(f"ip link add {ifc} netns {ns} type veth peer name {ln['ifnames'][1]} "
+                    f"netns {ln['ns'][1]}")
     for m in p["muxes"]:
-        say(f"ip netns exec {m['ns']} {rt.VRMUX} --uplink net_af_xdp_up,iface={m['uplink']} "
-            f"--socket {m['socket']} -- --file-prefix={m['prefix']} -m {MUX_MEM_MB} --no-pci")
+        say(f"ip netns exec {m['ns']} {rt.VRMUX} --uplink {m['uplink_devargs']} "
+            f"--socket {m['socket']} -- --file-prefix={m['prefix']} -m {MUX_MEM_MB} "
+            f"{' '.join(m['eal'])}")
         for s in m["slices"]:
             say(f"vrctl -s {m['socket']} slice add {s['name']} mac {s['mac']} vlan {s['vlan']} "
                 f"attach {s['attach']}")

@@ -172,4 +172,11 @@ sed 's/mac: "02:0b:00:00:00:01", asn: 65001}/mac: "02:0b:00:00:00:01", asn: 6500
 "$UP" $W/vf.yaml --dry-run > $W/dry.log 2>&1
 grep -qx "ip link set enp3s0f0 vf 4 mac 02:0b:00:00:00:01 vlan 20 spoofchk on trust on" $W/dry.log \
   && ! ip netns list | grep -q "^$T-" && ok "--dry-run prints the VF's PF commands and starts nothing" || { cat $W/dry.log; fail "dry run"; }
+# Real NICs for a substrate link (none here): an interface moves into the
+# node's namespace, a PCI device becomes vrmux's DPDK port.
+sed 's/- {ends: \[n1, n2\]}/- {ends: [n1, n2], nics: [enp3s0f1, "0000:03:00.0"]}/' "$TOPO" > $W/nic.yaml
+"$UP" $W/nic.yaml --dry-run > $W/nic.log 2>&1
+grep -qx "ip link set enp3s0f1 netns nic-n1" $W/nic.log && grep -q "vrmux --uplink 0000:03:00.0 .* -a 0000:03:00.0$" $W/nic.log \
+  && grep -q "ip link add s-n3 netns nic-n2 type veth" $W/nic.log && ok "--dry-run with real NICs on n1-n2: interface moved, PCI device to vrmux, veths elsewhere" \
+  || { cat $W/nic.log; fail "dry run with NICs"; }
 lib_exit

@@ -60,5 +60,6 @@ bad "two links of a network on one substrate link" 's/{name: b3, node: n3,/{name
 bad "host on a VM router" 's/{name: ha3, router: a3,/{name: ha3, router: a2,/' 'router: a2' "edge hosts attach to container routers"
 bad "bad link cost" 's/cost: 100/cost: 0/' 'cost: 0' "cost '0': 1 to 65535"
 bad "second family on an ospf network" 's|prefix: 10.0.12.0/30}|prefix: [10.0.12.0/30, "fd00:99::/64"]}|' 'fd00:99' "an ospf network carries ipv4 only"
+bad "bad substrate NIC" 's/- {ends: \[n1, n2\]}/- {ends: [n1, n2], nics: [eth1, "03:00"]}/' 'nics:' "NIC '03:00': a PCI address"
 bad "link prefix too small" 's|10.0.23.0/30}|10.0.23.0/31}|' '10.0.23.0/31' "no room for two routers"
 lib_exit
