@@ -116,6 +116,27 @@ name_valid(const char *name)
 	return true;
 }
 
+/* Receive rings hold their mbufs for good, all from the one pool: a
+ * port whose rings the pool cannot also fill would leave every port
+ * without buffers, so it is refused, naming what to start vrd with. (The
+ * transmit rings' share is what --config sizing adds on top, main.c.) */
+static int
+pool_room(const char *name, struct vr_reply *r)
+{
+	unsigned int n = 1, need;
+
+	for (uint16_t i = 0; i < RTE_MAX_ETHPORTS; i++)
+		n += vrd.ports[i].used;
+	need = n * (VRD_DATA_DESC + VRD_TAP_DESC) * vrd.n_workers +
+	       rte_lcore_count() * VRD_LCORE_MBUFS;
+	if (need <= vrd.pool->size)
+		return 0;
+	return vr_reply_err(r, ENOBUFS, "port %s: the packet buffer pool (%u "
+			    "mbufs) cannot fill the rings of %u ports (%u "
+			    "needed): start vrd with --mbufs %u or more", name,
+			    vrd.pool->size, n, need, need);
+}
+
 int
 vrd_port_add(const char *name, const char *devargs, struct vr_reply *r)
 {
@@ -146,6 +167,11 @@ vrd_port_add(const char *name, const char *devargs, struct vr_reply *r)
 				    devargs, vrd.ports[id].name);
 	setup.n_rxq = vrd.n_workers;
 	setup.n_txq = vrd.n_workers;
+	rc = pool_room(name, r);
+	if (rc < 0) {
+		vr_port_remove(id);
+		return rc;
+	}
 	rc = vr_port_start(id, &setup, err, sizeof(err));
 	if (rc < 0) {
 		vr_port_remove(id);
@@ -167,6 +193,8 @@ vrd_port_add(const char *name, const char *devargs, struct vr_reply *r)
 		struct vr_port_setup ts = { .pool = vrd.pool,
 					    .n_rxq = vrd.n_workers,
 					    .n_txq = vrd.n_workers,
+					    .rx_desc = VRD_TAP_DESC,
+					    .tx_desc = VRD_TAP_DESC,
 					    .mtu = RTE_MIN(mtu, VRD_TAP_MAX_MTU) };
 		rc = vr_port_start(tap, &ts, err, sizeof(err));
 		if (rc < 0) {

@@ -31,6 +31,17 @@
  * carries what fits, bigger punts are dropped as punt_too_big. */
 #define VRD_TAP_MAX_MTU 1504
 
+/* Ring sizes, and so the packet buffers a port can hold: a data port's
+ * queues 1024 descriptors each way (vr_port's default), its TAP's 256
+ * (the exception path carries control traffic, and a smaller pool is a
+ * smaller working set for the data path: see docs/performance.md). */
+#define VRD_DATA_DESC 1024
+#define VRD_TAP_DESC 256
+#define VRD_PORT_MBUFS(workers) ((2u * VRD_DATA_DESC + 2u * VRD_TAP_DESC) * (workers))
+/* Per lcore: its mempool cache (256) and what may sit beyond it. */
+#define VRD_LCORE_MBUFS 512u
+#define VRD_MIN_MBUFS 8192u
+
 /* Why a packet was dropped. Every drop in the data path has one. */
 #define VRD_DROP_REASONS(X)                                              \
 	X(TRUNCATED, "truncated")          /* shorter than its headers */   \

@@ -286,7 +286,7 @@ EOF
   local append="console=ttyS0 root=/dev/vda rw rootfstype=ext4 init=/usr/local/sbin/vrplane-init"
   append+=" hugepages=$hp panic=-1 mitigations=off random.trust_cpu=on net.ifnames=0 vrplane.mgmt=0000:00:03.0"
   local q=(
-    ip netns exec "$ns" "$QEMU" -name "vrplane-$name,process=vrplane-$name"
+    ip netns exec "$ns" "$QEMU" -name "vrplane-$name,process=vrplane-$name,debug-threads=on"
     -machine q35 "${accel_args[@]}" -smp "$cpus" -m "$mem"
     -object "memory-backend-memfd,id=mem,size=${mem}M,share=on" -numa node,memdev=mem
     -nodefaults -no-user-config -nographic

@@ -3,7 +3,7 @@
 # mode and frame size, with baselines in the same run.
 #
 #   tests/bench/modes.sh [--quick] [--modes LIST] [--sizes LIST] [--out DIR]
-#                        [--routes N] [--trial S] [--instr]
+#                        [--routes N] [--trial S] [--repeat N] [--instr]
 #
 # Rows (--modes, default all that run here):
 #   native     vrd on its own virtio-user ports (no multiplexer)
@@ -44,7 +44,7 @@
 # output is the CSV's path and row count as JSON.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
-INSTR=0 QUICK=0 MODES="native vhost xdp afpacket io l3fwd linux" SIZES= OUT=/tmp/vrplane-modes NROUTES=100000 TRIAL=
+INSTR=0 QUICK=0 MODES="native vhost xdp afpacket io l3fwd linux" SIZES= OUT=/tmp/vrplane-modes NROUTES=100000 TRIAL= REPEAT=1
 CMDLINE="tests/bench/modes.sh${*:+ $*}"
 while [ $# -gt 0 ]; do
   case $1 in
@@ -55,6 +55,7 @@ while [ $# -gt 0 ]; do
     --out) OUT=$2; shift;;
     --routes) NROUTES=$2; shift;;
     --trial) TRIAL=$2; shift;;
+    --repeat) REPEAT=$2; shift;;
     -h|--help) sed -n '2,/^source/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0;;
     *) echo "modes.sh: unknown option $1 (see --help)"; exit 2;;
   esac
@@ -70,11 +71,11 @@ ninja -C "$BUILD" dataplane/vrd dataplane/gen/vrgen vnet/vrmux/vrmux ctl/vrctl >
   { echo "modes.sh: build failed"; exit 1; }
 hugepages_prepare
 taskset -p -c 0 $$ >/dev/null
-mkdir -p "$OUT"; rm -f "$OUT"/trials.jsonl "$OUT"/ndr.jsonl "$OUT"/*.png
+mkdir -p "$OUT"; rm -f "$OUT"/trials.jsonl "$OUT"/ndr.jsonl "$OUT"/dut.jsonl "$OUT"/*.png
 W=/tmp/$T.modes; mkdir -p $W
 trap 'vm_stop 2>/dev/null; lib_cleanup; ip netns del ${T}lr 2>/dev/null; rm -rf $W' EXIT
 CSV=$OUT/results.csv
-echo "mode,dut,frame_size,ip_size,ndr_mpps,pdr_mpps,ndr_gbps,p50_us,p99_us,cycles_per_pkt" > "$CSV"
+echo "mode,dut,frame_size,ip_size,ndr_mpps,pdr_mpps,ndr_gbps,p50_us,p99_us,cycles_per_pkt,rep" > "$CSV"
 SKIPPED=()
 
 # The routes: NROUTES random IPv4 prefixes of the full table, the same
@@ -105,7 +106,7 @@ gen_finish() { # DST-MAC: go, wait, collect; sets RES (the vrgen summary)
 }
 row() { # DUT CYCLES: appends the CSV row from RES
   echo "$RES" | jq -r --arg m "$MODE" --arg d "$1" --arg c "${2:-}" \
-    '[$m, $d, .frame_size, .ip_size, .ndr_mpps, .pdr_mpps, .ndr_gbps, .p50_us, .p99_us, $c] | map(tostring) | join(",")' >> "$CSV"
+    --arg r "$REP" '[$m, $d, .frame_size, .ip_size, .ndr_mpps, .pdr_mpps, .ndr_gbps, .p50_us, .p99_us, $c, $r] | map(tostring) | join(",")' >> "$CSV"
   echo "  $MODE $1 ${SIZE}B: NDR $(echo "$RES" | jq .ndr_mpps) Mpps, PDR $(echo "$RES" | jq .pdr_mpps) Mpps, p50 $(echo "$RES" | jq .p50_us) us${2:+, $2 cycles/pkt}"
 }
 
@@ -119,6 +120,14 @@ vrd_up() { # NS SLICE DEV1 DEV2 [vrd args]: vrd forwarding p1 -> p2 with the rou
   vrctl "$s" neigh add 10.0.2.2 lladdr "$GEN_RX_MAC" dev p2 &&
   vrctl "$s" route load $ROUTES via 10.0.2.2 >/dev/null
 }
+# vrd's drops by reason over the whole search (all trials), kept in
+# dut.jsonl and the report: where the loss that bounds the NDR happened.
+vrd_drops() {
+  local d
+  d=$(vrctl "$1" stats --json | jq -c '.totals.drops | with_entries(select(.value > 0))') || return
+  echo "{\"mode\": \"$MODE\", \"frame_size\": $SIZE, \"dut_drops\": $d}" >> "$OUT/dut.jsonl"
+  [ "$d" = "{}" ] || echo "  vrd drops during the search: $d"
+}
 vrd_cycles() { vrctl "$1" stats --json | jq '[.workers[].busy_cycles] as $c | [.workers[].busy_packets] as $p | if ($p|add) > 0 then ($c|add) / ($p|add) * 10 | round / 10 else null end'; }
 vrd_down() { kill "$VRD_PID" 2>/dev/null; wait "$VRD_PID" 2>/dev/null; ip netns del "$1"; }
 
@@ -128,7 +137,7 @@ run_native() {
   vrd_up $ns $s "net_virtio_user0,path=$W/a.sock,queue_size=1024" "net_virtio_user1,path=$W/b.sock,queue_size=1024" \
     --busy-poll -- --lcores=0@0,1@1 -m 1024 --no-pci || return 1
   gen_finish "$(vrctl $s port show --json | jq -r '.[] | select(.name=="p1") | .mac')" || return 1
-  row vrd "$(vrd_cycles $s)"
+  row vrd "$(vrd_cycles $s)"; vrd_drops $s
   vrd_down $ns
 }
 
@@ -147,7 +156,7 @@ run_vhost() {
     "net_virtio_user1,path=$W/p2.sock,server=1,queues=1,mac=02:00:00:00:0a:02" \
     -- --lcores=0@0,1@1 -m 1024 --no-pci || { echo "modes.sh: vrd behind vrmux"; tail -5 /tmp/$s.vrd.log; return 1; }
   gen_finish 02:00:00:00:0a:01 || return 1
-  row vrd "$(vrd_cycles $s)"
+  row vrd "$(vrd_cycles $s)"; vrd_drops $s
   vrd_down $ns
   kill $mp; wait $mp 2>/dev/null
 }
@@ -202,7 +211,7 @@ run_afpacket() { # vrd on af_packet ports, straight to the generator's veths
   vrd_up $ns $s "net_af_packet_k1,iface=k1" "net_af_packet_k2,iface=k2" \
     --busy-poll -- --lcores=0@0,1@1 -m 1024 --no-pci || return 1
   gen_finish "$(ip -n $ns link show k1 | awk '/ether/ {print $2}')" || return 1
-  row vrd "$(vrd_cycles $s)"
+  row vrd "$(vrd_cycles $s)"; vrd_drops $s
   vrd_down $ns
   return 0
 }
@@ -226,7 +235,7 @@ run_xdp() { # vrd on af_xdp ports behind vrmux's XDP backend
   vrd_up $ns $s "net_af_xdp_k1,iface=k1" "net_af_xdp_k2,iface=k2" \
     --busy-poll -- --lcores=0@0,1@1 -m 1024 --no-pci || return 1
   gen_finish "$(ip -n $ns link show k1 | awk '/ether/ {print $2}')" || return 1
-  row vrd "$(vrd_cycles $s)"
+  row vrd "$(vrd_cycles $s)"; vrd_drops $s
   vrd_down $ns
   kill $mp; wait $mp 2>/dev/null
   ip netns del $mx; ip link del g0 2>/dev/null
@@ -285,7 +294,7 @@ run_vm() { # NIC: one frame size; boots the guest for the first
   "$VRCTL" -s $VM_SOCK neigh add 10.0.2.2 lladdr "$GEN_RX_MAC" dev p2 >/dev/null 2>&1
   "$VRCTL" -s $VM_SOCK stats clear >/dev/null
   gen_finish $VM_MAC1 || { vm_mux_stop; return 1; }
-  row vrd "$(vrd_cycles $T-vm)"
+  row vrd "$(vrd_cycles $T-vm)"; vrd_drops $T-vm
   vm_mux_stop
 }
 vm_stop() {
@@ -316,16 +325,21 @@ run_linux() {
   return 0
 }
 
-for MODE in $MODES; do
-  for SIZE in $SIZES; do
-    case $MODE in
-      native|vhost|xdp|afpacket|io|l3fwd|linux|vm-virtio|vm-e1000|vm-vmxnet3)
-        run_$MODE || echo "modes.sh: $MODE ${SIZE}B failed";;
-      *) echo "modes.sh: unknown mode $MODE"; break;;
-    esac
-    rm -f $W/*.sock
+# With --repeat N the whole matrix runs N times, one pass after the
+# other, so that a disturbance of the machine hits one pass of every DUT
+# rather than all passes of one; the report gives the median per row.
+for REP in $(seq "$REPEAT"); do
+  for MODE in $MODES; do
+    for SIZE in $SIZES; do
+      case $MODE in
+        native|vhost|xdp|afpacket|io|l3fwd|linux|vm-virtio|vm-e1000|vm-vmxnet3)
+          run_$MODE || echo "modes.sh: $MODE ${SIZE}B failed";;
+        *) echo "modes.sh: unknown mode $MODE"; break;;
+      esac
+      rm -f $W/*.sock
+    done
+    case $MODE in vm-*) vm_stop;; esac
   done
-  case $MODE in vm-*) vm_stop;; esac
 done
 case " $MODES " in *" vm-"*)
   SKIPPED+=("note: the vm rows ran under ${VM_ACCEL:-tcg} (/run/vrplane/kvm-probe: $(sed -n 2p /run/vrplane/kvm-probe 2>/dev/null)); under TCG every guest instruction is emulated, so they show the cost of emulation, not of virtualization with KVM");;
@@ -334,11 +348,41 @@ SKIPPED+=("sr-iov: no VF on this machine")
 SKIPPED+=("note: the xdp, afpacket and linux rows go through veths; their generator (af_packet / AF_XDP copy mode, one CPU) limits them, not the DUT")
 SKIPPED+=("core schemes: with 2 CPUs only one is possible per row (generator on CPU 0, the DUT's pollers on CPU 1; vrmux and vrd share CPU 1 in the vhost row)")
 
+# The report's rows: per (mode, DUT, frame size), the median over passes
+# of each column; with several passes the NDR's range too.
+median_rows() {
+  tail -n +2 "$CSV" | /usr/bin/python3 -c '
+import sys, statistics, collections
+rows = collections.OrderedDict()
+for line in sys.stdin:
+    f = line.rstrip("\n").split(",")
+    rows.setdefault((f[0], f[1], f[2], f[3]), []).append(f[4:10])
+def med(vals):
+    v = [float(x) for x in vals if x not in ("", "null")]
+    return "" if not v else f"{statistics.median(v):g}"
+for (m, d, fs, ip), runs in rows.items():
+    cols = [med([r[i] for r in runs]) for i in range(6)]
+    ndr = [float(r[0]) for r in runs if r[0] not in ("", "null")]
+    if len(runs) > 1 and ndr:
+        cols[0] += f" ({min(ndr):g} to {max(ndr):g})"
+    print("| " + " | ".join([m, d, fs, ip] + cols) + " |")
+'
+}
+
 # Plots: Mpps and Gbit/s against frame size, one line per mode/DUT.
 plot() { # COLUMN YLABEL FILE
   local s="" k
   for k in $(tail -n +2 "$CSV" | cut -d, -f1,2 | sort -u); do
-    grep "^$k," "$CSV" | sort -t, -k3 -n | cut -d, -f3,$1 | tr , ' ' > "$W/p-$k.dat"
+    # The median over passes at each size.
+    grep "^$k," "$CSV" | cut -d, -f3,$1 | /usr/bin/python3 -c '
+import sys, statistics, collections
+d = collections.defaultdict(list)
+for line in sys.stdin:
+    x, y = line.strip().split(",")
+    if y not in ("", "null"):
+        d[int(x)].append(float(y))
+for x in sorted(d):
+    print(x, statistics.median(d[x]))' > "$W/p-$k.dat"
     s="$s${s:+, }'$W/p-$k.dat' using 1:2 with linespoints title '${k/,/ }'"
   done
   [ -n "$s" ] && gnuplot -e "set terminal png size 900,600; set output '$3'; set logscale x 2; set xlabel 'frame size (bytes, with FCS)'; set ylabel '$2'; set key outside; set grid; plot $s" 2>/dev/null
@@ -367,9 +411,10 @@ fi
   echo
   echo "Pinning: vrgen on CPU 0; the DUT's polling thread(s) on CPU 1. Routes: $(wc -l < $ROUTES) random IPv4 prefixes of $(basename $TABLE). Trials of $TRIAL s; NDR = zero loss, PDR = 0.5% loss (RFC 2544 binary search, 1% resolution)."
   echo
+  [ "$REPEAT" -gt 1 ] && echo "Each row: the median of $REPEAT passes (every pass in results.csv; the NDR's range in brackets)." && echo
   echo "| mode | DUT | frame | IP | NDR Mpps | PDR Mpps | NDR Gbit/s | p50 us | p99 us | cycles/pkt |"
   echo "|---|---|---|---|---|---|---|---|---|---|"
-  tail -n +2 "$CSV" | awk -F, '{printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1,$2,$3,$4,$5,$6,$7,$8,$9,$10}'
+  median_rows
   echo
   if [ $INSTR = 1 ]; then
     echo "Instructions per packet (tests/bench/instr.sh --routes $NROUTES, callgrind):"
@@ -377,6 +422,12 @@ fi
     echo '```'
     "$TOP/tests/bench/instr.sh" --routes "$NROUTES" 2>&1 | tail -n 1
     echo '```'
+    echo
+  fi
+  if [ -s "$OUT/dut.jsonl" ] && jq -e 'select(.dut_drops != {})' "$OUT/dut.jsonl" >/dev/null; then
+    echo "vrd's own drops over each search (all trials), by reason:"
+    echo
+    jq -r 'select(.dut_drops != {}) | "- \(.mode) \(.frame_size)B: \(.dut_drops | to_entries | map("\(.key) \(.value)") | join(", "))"' "$OUT/dut.jsonl"
     echo
   fi
   echo "Skipped:"

@@ -120,4 +120,15 @@ expect_err "second vrd on a live socket" "Address already in use" ip netns exec 
 kill -9 "$VRD_PID"; wait "$VRD_PID" 2>/dev/null
 [ -S "$SOCK" ] && ok "killed vrd left a stale socket" || ok "no stale socket"
 vrd_start "$NS" "$S" -- -m 512 --no-pci && ok "vrd restarts over a stale socket" || fail "restart over stale socket"
+
+# A port the packet buffer pool cannot fill is refused, naming --mbufs;
+# the ports before it keep working.
+kill "$VRD_PID"; wait "$VRD_PID" 2>/dev/null
+vrd_start "$NS" "$S" --mbufs 4096 -- -m 512 --no-pci || fail "vrd --mbufs 4096"
+vrctl "$S" port add q1 devargs net_null_q1 >/dev/null && vrctl "$S" port add q2 devargs net_null_q2 >/dev/null \
+  && ok "two ports fit in 4096 mbufs" || fail "two ports in 4096 mbufs: $(vrctl "$S" port add q2 devargs net_null_q2 2>&1)"
+out=$(vrctl "$S" port add q3 devargs net_null_q3 2>&1) && fail "a third port was accepted with 4096 mbufs" \
+  || { echo "$out" | grep -q "start vrd with --mbufs" && ok "third port refused: $out" || fail "third port: $out"; }
+[ "$(vrctl "$S" port show --json | jq length)" = 2 ] && ! ip -n "$NS" link show q3 >/dev/null 2>&1 \
+  && ok "the refused port left nothing (no port, no TAP)" || fail "after the refused port: $(vrctl "$S" port show)"
 lib_exit
