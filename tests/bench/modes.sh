@@ -424,7 +424,7 @@ fi
     echo '```'
     echo
   fi
-  if [ -s "$OUT/dut.jsonl" ] && jq -e 'select(.dut_drops != {})' "$OUT/dut.jsonl" >/dev/null; then
+  if [ -s "$OUT/dut.jsonl" ] && jq -s -e 'any(.[]; .dut_drops != {})' "$OUT/dut.jsonl" >/dev/null; then
     echo "vrd's own drops over each search (all trials), by reason:"
     echo
     jq -r 'select(.dut_drops != {}) | "- \(.mode) \(.frame_size)B: \(.dut_drops | to_entries | map("\(.key) \(.value)") | join(", "))"' "$OUT/dut.jsonl"
