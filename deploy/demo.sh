@@ -52,7 +52,8 @@ run ip netns exec $NS-ha1 ping -c 3 -i 0.3 10.1.3.2
 run ip netns exec $NS-hb1 ping -c 3 -i 0.3 10.1.3.2
 run ip netns exec $NS-hb1 ping -6 -c 3 -i 0.3 fd01:3::2
 echo "(same destination address, two networks: each ping reached its own network's host)"
-step "counters of the VM router a2's vrd, read from the host through the guest's relay"
+if [ "${DEMO_VM:-1}" = 0 ]; then step "counters of router a2's vrd"
+else step "counters of the VM router a2's vrd, read from the host through the guest's relay"; fi
 vr a2 stats | head -12
 
 step "tear down"
