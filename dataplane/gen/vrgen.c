@@ -1126,12 +1126,23 @@ seq_json_tail(const struct opts *o)
 	       us(gen_rx_seq_lat_pct(&rxs, 0.999)), us(rxs.lat_max));
 }
 
+/* A latency for JSON: null when no packet came back to time it. */
+static const char *
+jlat(char *buf, size_t len, double us_)
+{
+	if (us_ < 0)
+		return "null";
+	snprintf(buf, len, "%.3f", us_);
+	return buf;
+}
+
 struct trial {
 	double rate;                 /* offered pps, 0: full speed */
 	double tx_pps, rx_pps, loss;
 	uint64_t tx, lost;
-	double p50_us, p99_us;
+	double p50_us, p99_us;       /* -1: no packet came back to time */
 	double cdf_us[11];           /* at cdf_points, for a latency CDF */
+	bool offered;                /* the generator sent what was asked */
 };
 
 static const double cdf_points[11] = { 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9,
@@ -1146,6 +1157,7 @@ trial_run(const struct opts *o0, double rate, struct rte_mempool *pool,
 {
 	struct opts o = *o0;
 	struct counts win, all;
+	char b50[32], b99[32];
 	double win_s;
 	int rc;
 
@@ -1163,15 +1175,21 @@ trial_run(const struct opts *o0, double rate, struct rte_mempool *pool,
 	t->tx_pps = win_s > 0 ? (double)win.tx / win_s : 0;
 	t->rx_pps = win_s > 0 ? (double)win.rx / win_s : 0;
 	t->loss = t->tx ? (double)t->lost / (double)t->tx : 0;
-	t->p50_us = us(gen_rx_seq_lat_pct(&rxs, 0.50));
-	t->p99_us = us(gen_rx_seq_lat_pct(&rxs, 0.99));
+	t->p50_us = rxs.lat_n ? us(gen_rx_seq_lat_pct(&rxs, 0.50)) : -1;
+	t->p99_us = rxs.lat_n ? us(gen_rx_seq_lat_pct(&rxs, 0.99)) : -1;
 	for (unsigned int i = 0; i < RTE_DIM(cdf_points); i++)
-		t->cdf_us[i] = us(gen_rx_seq_lat_pct(&rxs, cdf_points[i]));
+		t->cdf_us[i] = rxs.lat_n ? us(gen_rx_seq_lat_pct(&rxs, cdf_points[i])) : -1;
+	/* A trial is only a trial of the DUT if the load was offered: a
+	 * starved generator that sent nothing (or far less than asked)
+	 * would pass with zero loss. 90%: the pacing's own slack. */
+	t->offered = t->tx > 0 && (rate <= 0 || t->tx_pps >= 0.9 * rate);
 	printf("{\"trial\": true, \"rate_pps\": %.0f, \"tx\": %" PRIu64
 	       ", \"lost\": %" PRIu64 ", \"loss_ratio\": %.6f, \"tx_mpps\": %.4f"
-	       ", \"rx_mpps\": %.4f, \"p50_us\": %.3f, \"p99_us\": %.3f}\n",
+	       ", \"rx_mpps\": %.4f, \"p50_us\": %s, \"p99_us\": %s"
+	       ", \"offered\": %s}\n",
 	       rate, t->tx, t->lost, t->loss, t->tx_pps / 1e6, t->rx_pps / 1e6,
-	       t->p50_us, t->p99_us);
+	       jlat(b50, sizeof(b50), t->p50_us), jlat(b99, sizeof(b99), t->p99_us),
+	       t->offered ? "true" : "false");
 	fflush(stdout);
 	return rc;
 }
@@ -1196,7 +1214,11 @@ search(const struct opts *o, double max_loss, double ceiling,
 
 		if (trial_run(o, mid, pool, tx, rx, tmpl, tstride, &t) < 0)
 			return -1;
-		if (t.loss <= max_loss) {
+		if (!t.offered)
+			fprintf(stderr, "vrgen: trial at %.0f pps: only %.0f pps "
+				"offered (the generator is short of CPU): "
+				"counted as failed\n", mid, t.tx_pps);
+		if (t.offered && t.loss <= max_loss) {
 			lo = mid;
 			*best = t;
 		} else {
@@ -1212,6 +1234,7 @@ rfc2544(const struct opts *o, struct rte_mempool *pool, const struct port *tx,
 {
 	struct trial full, ndr, pdr;
 	double gbit = o->frame * 8 / 1e9;
+	char b50[32], b99[32];
 
 	if (trial_run(o, 0, pool, tx, rx, tmpl, tstride, &full) < 0)
 		return -1;
@@ -1235,15 +1258,17 @@ rfc2544(const struct opts *o, struct rte_mempool *pool, const struct port *tx,
 	       pdr.rate / 1e6, o->frame, o->ip_size ? o->ip_size : o->frame - 18);
 	printf("{\"ndr_mpps\": %.4f, \"pdr_mpps\": %.4f, \"ndr_gbps\": %.4f, "
 	       "\"pdr_gbps\": %.4f, \"frame_size\": %u, \"ip_size\": %u, "
-	       "\"p50_us\": %.3f, \"p99_us\": %.3f, \"full_speed_mpps\": %.4f, "
+	       "\"p50_us\": %s, \"p99_us\": %s, \"full_speed_mpps\": %.4f, "
 	       "\"full_speed_loss\": %.6f, \"trial_s\": %.1f, \"pdr_loss\": %.4f, "
 	       "\"ndr_latency_cdf\": [",
 	       ndr.rate / 1e6, pdr.rate / 1e6, ndr.rate * gbit, pdr.rate * gbit,
-	       o->frame, o->ip_size ? o->ip_size : o->frame - 18, ndr.p50_us,
-	       ndr.p99_us, full.tx_pps / 1e6, full.loss, o->trial_s, o->pdr_loss);
+	       o->frame, o->ip_size ? o->ip_size : o->frame - 18,
+	       jlat(b50, sizeof(b50), ndr.p50_us), jlat(b99, sizeof(b99), ndr.p99_us),
+	       full.tx_pps / 1e6, full.loss, o->trial_s, o->pdr_loss);
 	/* [fraction, microseconds] pairs at the NDR trial. */
 	for (unsigned int i = 0; i < RTE_DIM(cdf_points); i++)
-		printf("%s[%.3f, %.3f]", i ? ", " : "", cdf_points[i], ndr.cdf_us[i]);
+		printf("%s[%.3f, %s]", i ? ", " : "", cdf_points[i],
+		       jlat(b50, sizeof(b50), ndr.cdf_us[i]));
 	printf("]}\n");
 	fflush(stdout);
 	return 0;

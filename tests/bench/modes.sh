@@ -24,7 +24,10 @@
 #              VM slice: vrd in a qemu guest (deploy/vm) on DPDK's virtio,
 #              e1000 or vmxnet3 driver, behind vrmux (vhost-user, or a TAP
 #              for the emulated NICs); TCG where KVM does not work, said in
-#              the report. Not in the default list: a boot per mode and
+#              the report. A suffix picks the guest's vCPU placement (the
+#              Horizon study's schemes): @one (both vCPUs on CPU 1, the
+#              default), @each (a CPU each), @default (the host's choice).
+#              Not in the default list: a boot per mode and
 #              emulated guests make them slow; ask for them with --modes.
 # Listed as skipped, with the reason, in the report: SR-IOV (no VF here). The veth rows (xdp, afpacket, linux) are limited by the veth
 # generator (af_packet/AF_XDP copy mode on one CPU), not by the DUT.
@@ -276,11 +279,28 @@ vm_boot() { # NIC; vrgen runs (vrmux's uplink needs it)
   "$TOP/deploy/vm/vm.sh" start --name $T-vm --netns ${T}vm --dir $VMD --nic "$nic" --cpus 2 \
     --port "p1,$VM_MAC1,$p1" --port "p2,$VM_MAC2,$p2" >$W/vm.log 2>&1 || { tail -5 $W/vm.log; return 1; }
   if [ "$nic" != virtio ]; then vm_mux "$nic" || return 1; fi
-  taskset -a -p -c 1 "$(cat $VMD/qemu.pid)" >/dev/null
+  vm_pin "$(cat $VMD/qemu.pid)"
   "$TOP/deploy/vm/vm.sh" wait --dir $VMD --timeout 600 >>$W/vm.log 2>&1 || { tail -5 $W/vm.log; return 1; }
   "$VRCTL" -s $VM_SOCK route load /vrplane/routes via 10.0.2.2 >/dev/null || return 1
   VM_ACCEL=$(awk 'NR == 1' /run/vrplane/kvm-probe 2>/dev/null)
   VM_UP=1
+}
+# The Horizon study's core-allocation schemes for the guest's two vCPUs
+# (mode suffix @one, @each, @default): both on CPU 1 (with vrmux's
+# poller), one CPU each (vCPU 0, the guest's control lcore, on CPU 0 with
+# vrgen; vCPU 1, vrd's worker, on CPU 1), or wherever the host scheduler
+# puts them. qemu names its vCPU threads "CPU N/TCG" (or /KVM).
+vm_pin() { # QEMU-PID
+  local t
+  case $PIN in
+    one) taskset -a -p -c 1 "$1" >/dev/null;;
+    default) taskset -a -p -c 0,1 "$1" >/dev/null;;
+    each)
+      taskset -a -p -c 1 "$1" >/dev/null
+      for t in /proc/"$1"/task/*; do
+        case "$(cat $t/comm)" in "CPU 0/"*) taskset -p -c 0 "$(basename $t)" >/dev/null;; esac
+      done;;
+  esac
 }
 run_vm() { # NIC: one frame size; boots the guest for the first
   local nic=$1
@@ -330,10 +350,14 @@ run_linux() {
 # rather than all passes of one; the report gives the median per row.
 for REP in $(seq "$REPEAT"); do
   for MODE in $MODES; do
+    PIN=one; [[ $MODE == vm-*@* ]] && PIN=${MODE#*@}
     for SIZE in $SIZES; do
       case $MODE in
         native|vhost|xdp|afpacket|io|l3fwd|linux|vm-virtio|vm-e1000|vm-vmxnet3)
           run_$MODE || echo "modes.sh: $MODE ${SIZE}B failed";;
+        vm-virtio@one|vm-virtio@each|vm-virtio@default|vm-e1000@*|vm-vmxnet3@*)
+          case $PIN in one|each|default) run_${MODE%@*} || echo "modes.sh: $MODE ${SIZE}B failed";;
+            *) echo "modes.sh: $MODE: the scheme is one, each or default"; break;; esac;;
         *) echo "modes.sh: unknown mode $MODE"; break;;
       esac
       rm -f $W/*.sock
@@ -346,7 +370,7 @@ case " $MODES " in *" vm-"*)
 esac
 SKIPPED+=("sr-iov: no VF on this machine")
 SKIPPED+=("note: the xdp, afpacket and linux rows go through veths; their generator (af_packet / AF_XDP copy mode, one CPU) limits them, not the DUT")
-SKIPPED+=("core schemes: with 2 CPUs only one is possible per row (generator on CPU 0, the DUT's pollers on CPU 1; vrmux and vrd share CPU 1 in the vhost row)")
+SKIPPED+=("core schemes: the vm rows take @one, @each or @default (the guest's vCPUs); for the container rows, with 2 CPUs only one scheme is possible (generator on CPU 0, the DUT's pollers on CPU 1; vrmux and vrd share CPU 1 in the vhost row)")
 
 # The report's rows: per (mode, DUT, frame size), the median over passes
 # of each column; with several passes the NDR's range too.
