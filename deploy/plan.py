@@ -19,7 +19,6 @@ Realisation (docs/deploy.md):
                         by the substrate link between the two nodes
   host H on R           namespace TOPO-H, eth0 to R's port H
 """
-import hashlib
 import ipaddress
 import os
 import re
@@ -40,11 +39,6 @@ def two_hosts(prefix):
     it = net.hosts()
     a, b = next(it), next(it)
     return f"{a}/{net.prefixlen}", f"{b}/{net.prefixlen}"
-
-
-def mgmt_port(name):
-    """A fixed localhost TCP port for a VM's management relay."""
-    return 20000 + int(hashlib.sha1(name.encode()).hexdigest()[:6], 16) % 20000 * 2
 
 
 def build(top, path):
@@ -81,7 +75,7 @@ def build(top, path):
                  "protocol": net["protocol"], "family": net["family"],
                  "kind": r["kind"], "nic": r["nic"], "node": r["node"],
                  "ns": ns(r["name"]) if r["kind"] == "container" else ns(r["node"]),
-                 "mac": r["mac"], "asn": r["asn"], "vf": r["vf"], "vlan": net["vlan"],
+                 "mac": r["mac"], "asn": r["asn"],
                  "router_id": f"10.255.{ni + 1}.{ri + 1}",
                  "socket": f"{RUN_ROOT}/{t}-{r['name']}.sock",
                  "dir": f"{run}/{r['name']}", "ports": [], "neighbors": []}

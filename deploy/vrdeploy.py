@@ -11,7 +11,6 @@ a half-failed up, starts only what is missing and says what it did; down
 removes whatever of the topology exists, from the file alone. What each
 entity becomes is in deploy/plan.py.
 """
-import json
 import os
 import shutil
 import sys
@@ -47,7 +46,9 @@ def load(path):
     if problems.report():
         say(f"{path}: refused, nothing was started or changed")
         sys.exit(1)
-    return planmod.build(top, path)
+    p = planmod.build(top, path)
+    p["sriov"] = topology.sriov_commands(top)
+    return p
 
 
 def prerequisites(p):
@@ -67,6 +68,25 @@ def prerequisites(p):
 
 
 # --- up ---------------------------------------------------------------
+
+# The commands of the processes up starts: one place, for up and --dry-run.
+def mux_argv(m):
+    return [rt.VRMUX, "--uplink", m["uplink_devargs"], "--socket", m["socket"], "--",
+            f"--file-prefix={m['prefix']}", "-m", str(MUX_MEM_MB)] + m["eal"]
+
+
+def vrd_argv(s):
+    return [rt.VRD, "--slice", s["slice"], "--config", f"{s['dir']}/vrd.conf", "--",
+            "-m", str(VRD_MEM_MB), "--no-pci"]
+
+
+def vm_argv(s):
+    argv = [rt.VM_SH, "start", "--name", s["slice"], "--netns", s["ns"],
+            "--dir", s["dir"], "--nic", s["nic"]]
+    for port in s["ports"]:
+        argv += ["--port", port["vm_port"]]
+    return argv
+
 
 def up_substrate(p):
     for n in p["nodes"]:
@@ -102,9 +122,7 @@ def up_muxes(p):
         pidf = f"{p['run']}/mux-{m['name']}.pid"
         if rt.pid_of(pidf):
             continue
-        argv = [rt.VRMUX, "--uplink", m["uplink_devargs"], "--socket", m["socket"], "--",
-                f"--file-prefix={m['prefix']}", "-m", str(MUX_MEM_MB)] + m["eal"]
-        rt.start(m["ns"], argv, f"{p['log']}/mux-{m['name']}.log", pidf)
+        rt.start(m["ns"], mux_argv(m), f"{p['log']}/mux-{m['name']}.log", pidf)
         started.append(m)
     for m in started:
         if not rt.wait_until(lambda: rt.vrctl(m["socket"], "uplink", "show")[0] == 0, 30):
@@ -169,10 +187,8 @@ def spawn_containers(p):
             f.write(s["vrd_conf"])
         if rt.pid_of(f"{s['dir']}/vrd.pid"):
             continue
-        argv = [rt.VRD, "--slice", s["slice"], "--config", f"{s['dir']}/vrd.conf", "--",
-                "-m", str(VRD_MEM_MB), "--no-pci"]
         t0 = time.time()
-        rt.start(s["ns"], argv, f"{p['log']}/{s['name']}.vrd.log", f"{s['dir']}/vrd.pid")
+        rt.start(s["ns"], vrd_argv(s), f"{p['log']}/{s['name']}.vrd.log", f"{s['dir']}/vrd.pid")
         todo.append((s, t0))
     return todo
 
@@ -216,11 +232,7 @@ def up_vms(p, phase, started=None):
             rc, out = rt.run([image], check=False, timeout=3600)
             if rc != 0:
                 raise rt.DeployError(f"VM image for {s['name']}: {out.strip()[-600:]}")
-            argv = [rt.VM_SH, "start", "--name", s["slice"], "--netns", s["ns"],
-                    "--dir", s["dir"], "--nic", s["nic"]]
-            for port in s["ports"]:
-                argv += ["--port", port["vm_port"]]
-            rc, out = rt.run(argv, check=False, timeout=120)
+            rc, out = rt.run(vm_argv(s), check=False, timeout=120)
             did(out.rstrip())
             if rc != 0:
                 raise rt.DeployError(f"VM {s['name']} did not start")
@@ -278,25 +290,17 @@ def dry(p):
                 say(f"ip link add {ifc} netns {ns} type veth peer name {ln['ifnames'][1]} "
                     f"netns {ln['ns'][1]}")
     for m in p["muxes"]:
-        say(f"ip netns exec {m['ns']} {rt.VRMUX} --uplink {m['uplink_devargs']} "
-            f"--socket {m['socket']} -- --file-prefix={m['prefix']} -m {MUX_MEM_MB} "
-            f"{' '.join(m['eal'])}")
+        say(f"ip netns exec {m['ns']} {' '.join(mux_argv(m))}")
         for s in m["slices"]:
             say(f"vrctl -s {m['socket']} slice add {s['name']} mac {s['mac']} vlan {s['vlan']} "
                 f"attach {s['attach']}")
+    for cmd in p["sriov"]:
+        say(cmd)
     for s in p["slices"]:
-        if s["vf"]:
-            vf = s["vf"]
-            say(f"ip link set {vf['pf']} vf {vf['index']} mac {s['mac']} "
-                f"vlan {s['vlan']} "
-                "spoofchk on trust on")
         if s["kind"] == "container":
-            say(f"ip netns exec {s['ns']} {rt.VRD} --slice {s['slice']} --config "
-                f"{s['dir']}/vrd.conf -- -m {VRD_MEM_MB} --no-pci")
+            say(f"ip netns exec {s['ns']} {' '.join(vrd_argv(s))}")
         else:
-            ports = " ".join(f"--port {x['vm_port']}" for x in s["ports"])
-            say(f"{rt.VM_SH} start --name {s['slice']} --netns {s['ns']} --dir {s['dir']} "
-                f"--nic {s['nic']} {ports}")
+            say(" ".join(vm_argv(s)))
     return 0
 
 
@@ -305,14 +309,12 @@ def dry(p):
 def down(p):
     did = []
     for s in p["slices"]:
-        if s["kind"] == "vm" and (os.path.isdir(s["dir"]) or rt.pids_matching(f"-name {s['slice']} ")):
+        if s["kind"] == "vm" and (os.path.isdir(s["dir"]) or rt.pids_matching(f"process=vrplane-{s['slice']},")):
             rc, out = rt.run([rt.VM_SH, "stop", "--dir", s["dir"]], check=False, timeout=120)
             did.append(f"VM {s['name']}: {out.strip().splitlines()[-1] if out.strip() else rc}")
     for s in p["slices"]:
         if s["kind"] == "container" and frr.stop(s):
             did.append(f"FRR of {s['name']} stopped")
-        elif s["kind"] == "container":
-            frr.remove_dirs(s)
     for s in p["slices"]:
         if s["kind"] != "container":
             continue

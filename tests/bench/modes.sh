@@ -164,38 +164,40 @@ run_vhost() {
   kill $mp; wait $mp 2>/dev/null
 }
 
-run_io() {
-  local p
-  example_build $W/ex l2fwd || { echo "modes.sh: l2fwd did not build"; return 1; }
-  gen_start "net_vhost0,iface=$W/a.sock,queues=1" "net_vhost1,iface=$W/b.sock,queues=1" || return 1
-  # One lcore (CPU 1) serves both ports; frames go out unchanged.
-  $W/ex/l2fwd/build/l2fwd -l 1 --file-prefix=$T-l2 -m 512 --no-pci --in-memory --single-file-segments \
-    --vdev "net_virtio_user0,path=$W/a.sock,queue_size=1024,mac=02:00:00:00:0c:01" \
-    --vdev "net_virtio_user1,path=$W/b.sock,queue_size=1024" \
-    -- -p 0x3 -q 2 -T 0 --no-mac-updating >$W/l2fwd.log 2>&1 &
+# example_run DUT DST-MAC WAIT-S CMD...: a DPDK example as the DUT, from
+# its main loop until vrgen's search is done; one CSV row.
+example_run() {
+  local dut=$1 mac=$2 wait=$3 p
+  shift 3
+  "$@" >$W/$dut.log 2>&1 &
   p=$!; LIB_PIDS+=($p)
-  wait_for 30 grep -q "entering main loop" $W/l2fwd.log || { tail $W/l2fwd.log; return 1; }
-  gen_finish 02:00:00:00:0c:01 || return 1
-  row l2fwd ""
+  wait_for "$wait" grep -q "entering main loop" $W/$dut.log || { tail $W/$dut.log; return 1; }
+  gen_finish "$mac" || return 1
+  row "$dut" ""
   kill $p; wait $p 2>/dev/null
   return 0
 }
 
+run_io() {
+  example_build $W/ex l2fwd || { echo "modes.sh: l2fwd did not build"; return 1; }
+  gen_start "net_vhost0,iface=$W/a.sock,queues=1" "net_vhost1,iface=$W/b.sock,queues=1" || return 1
+  # One lcore (CPU 1) serves both ports; frames go out unchanged.
+  example_run l2fwd 02:00:00:00:0c:01 30 \
+    $W/ex/l2fwd/build/l2fwd -l 1 --file-prefix=$T-l2 -m 512 --no-pci --in-memory --single-file-segments \
+    --vdev "net_virtio_user0,path=$W/a.sock,queue_size=1024,mac=02:00:00:00:0c:01" \
+    --vdev "net_virtio_user1,path=$W/b.sock,queue_size=1024" \
+    -- -p 0x3 -q 2 -T 0 --no-mac-updating
+}
+
 run_l3fwd() {
-  local lf
   example_build $W/ex l3fwd "$L3FWD_SED" || { echo "modes.sh: l3fwd did not build"; return 1; }
   l3fwd_rules $ROUTES $W
   gen_start "net_vhost0,iface=$W/a.sock,queues=1" "net_vhost1,iface=$W/b.sock,queues=1" || return 1
-  $W/ex/l3fwd/build/l3fwd -l 1 --file-prefix=$T-l3 -m 1024 --no-pci --in-memory --single-file-segments \
+  example_run l3fwd 02:00:00:00:0b:01 120 \
+    $W/ex/l3fwd/build/l3fwd -l 1 --file-prefix=$T-l3 -m 1024 --no-pci --in-memory --single-file-segments \
     --vdev "net_virtio_user0,path=$W/a.sock,queue_size=1024,mac=02:00:00:00:0b:01" --vdev "net_virtio_user1,path=$W/b.sock,queue_size=1024" \
     -- -p 0x3 --lookup=lpm --parse-ptype --config="(0,0,1),(1,0,1)" --eth-dest=1,$GEN_RX_MAC \
-    --rule_ipv4=$W/l3fwd-v4.cfg --rule_ipv6=$W/l3fwd-v6.cfg >$W/l3fwd.log 2>&1 &
-  lf=$!; LIB_PIDS+=($lf)
-  wait_for 120 grep -q "entering main loop" $W/l3fwd.log || { tail $W/l3fwd.log; return 1; }
-  gen_finish 02:00:00:00:0b:01 || return 1
-  row l3fwd ""
-  kill $lf; wait $lf 2>/dev/null
-  return 0
+    --rule_ipv4=$W/l3fwd-v4.cfg --rule_ipv6=$W/l3fwd-v6.cfg
 }
 
 # Container rows on veths (copies in the kernel: the veth generator
@@ -251,33 +253,34 @@ run_xdp() { # vrd on af_xdp ports behind vrmux's XDP backend
 # uplink socket and of qemu's) starts anew for each size and qemu takes
 # its reconnection, as after a driver-domain restart.
 VMD=$W/vm VM_SOCK=/run/vrplane/$T-vm.sock VM_MAC1=02:00:00:00:0d:01 VM_MAC2=02:00:00:00:0d:02
+vm_port() { # NIC K qemu|mux: port K of the guest, as qemu or vrmux names it
+  if [ "$1" = virtio ]; then echo "vhost-user:$VMD/p$2.vhost"
+  elif [ "$3" = qemu ]; then echo "tap:${T}t$2"
+  else echo "af_packet:${T}t$2"; fi
+}
 vm_mux() { # NIC: vrmux with the uplink towards vrgen and the guest's two ports
-  local nic=$1 ms=$VMD/mux.sock a1 a2
+  local nic=$1 ms=$VMD/mux.sock
   ip netns exec ${T}vm "$VRMUX" --uplink "net_virtio_user9,path=$VMD/up.sock,queues=1" --socket $ms \
     -- --file-prefix=$T-vmux --lcores=0@0,1@1 -m 512 --no-pci >$W/vmux.log 2>&1 &
   VM_MUX=$!; LIB_PIDS+=($VM_MUX)
   wait_for 30 "$VRCTL" -s $ms uplink show || { tail -3 $W/vmux.log; return 1; }
-  if [ "$nic" = virtio ]; then a1=vhost-user:$VMD/p1.vhost a2=vhost-user:$VMD/p2.vhost
-  else a1=af_packet:${T}t1 a2=af_packet:${T}t2; fi
-  "$VRCTL" -s $ms slice add p1 mac $VM_MAC1 attach $a1 >/dev/null &&
-    "$VRCTL" -s $ms slice add p2 mac $VM_MAC2 attach $a2 >/dev/null
+  "$VRCTL" -s $ms slice add p1 mac $VM_MAC1 attach "$(vm_port $nic 1 mux)" >/dev/null &&
+    "$VRCTL" -s $ms slice add p2 mac $VM_MAC2 attach "$(vm_port $nic 2 mux)" >/dev/null
 }
 vm_mux_stop() { [ -n "${VM_MUX:-}" ] && { kill $VM_MUX; wait $VM_MUX 2>/dev/null; }; VM_MUX=; }
 vm_boot() { # NIC; vrgen runs (vrmux's uplink needs it)
-  local nic=$1 p1 p2
+  local nic=$1
   ns_add ${T}vm
   "$TOP/deploy/vm/build-image.sh" >$W/image.log 2>&1 || { tail -3 $W/image.log; return 1; }
   echo "$T-vm" > $VMD/slice
   printf 'port add p1 devargs 0000:00:10.0\nport add p2 devargs 0000:00:11.0\naddr add 10.0.1.1/24 dev p1\naddr add 10.0.2.1/24 dev p2\n' > $VMD/vrd.conf
   echo "--busy-poll --fpm off" > $VMD/vrd-args
   cp $ROUTES $VMD/routes
-  if [ "$nic" = virtio ]; then p1=vhost-user:$VMD/p1.vhost p2=vhost-user:$VMD/p2.vhost
-  else p1=tap:${T}t1 p2=tap:${T}t2; fi
   # vhost-user: vrmux attaches first, qemu waits at start for it; a TAP
   # exists once qemu runs, vrmux attaches after.
   if [ "$nic" = virtio ]; then vm_mux "$nic" || return 1; fi
   "$TOP/deploy/vm/vm.sh" start --name $T-vm --netns ${T}vm --dir $VMD --nic "$nic" --cpus 2 \
-    --port "p1,$VM_MAC1,$p1" --port "p2,$VM_MAC2,$p2" >$W/vm.log 2>&1 || { tail -5 $W/vm.log; return 1; }
+    --port "p1,$VM_MAC1,$(vm_port $nic 1 qemu)" --port "p2,$VM_MAC2,$(vm_port $nic 2 qemu)" >$W/vm.log 2>&1 || { tail -5 $W/vm.log; return 1; }
   if [ "$nic" != virtio ]; then vm_mux "$nic" || return 1; fi
   vm_pin "$(cat $VMD/qemu.pid)"
   "$TOP/deploy/vm/vm.sh" wait --dir $VMD --timeout 600 >>$W/vm.log 2>&1 || { tail -5 $W/vm.log; return 1; }
