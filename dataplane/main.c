@@ -200,10 +200,10 @@ workers_create(void)
 }
 
 /* The default pool: what the --config file's ports fill, and no more
- * than that by much. A pool much larger than the rings is a larger working
- * set: mbufs that left the per-lcore cache come back from the pool's ring
- * in FIFO order, and each then misses in the cache (docs/performance.md:
- * 32768 mbufs cost 10 to 25% of the 64-byte rate). */
+ * than that by much, a buffer being 2.3 KB of hugepage memory. (A larger
+ * pool cost 10 to 25% of the 64-byte rate only while the TAPs' rings drew
+ * from it too; with the TAPs' own pool, 32768 mbufs cost under 1%:
+ * docs/performance.md.) */
 static unsigned int
 pool_size_for(const char *config)
 {
@@ -252,6 +252,24 @@ main(int argc, char **argv)
 	if (vrd.pool == NULL) {
 		fprintf(stderr, "vrd: cannot allocate %u mbufs: %s (raise -m or "
 			"lower --mbufs)\n", mbufs, rte_strerror(rte_errno));
+		rc = 1;
+		goto out;
+	}
+	/* The TAPs fill their receive rings from a pool of their own. When
+	 * they drew them from the data pool, forwarding on virtio-user lost
+	 * 15 to 20% of its 64-byte rate, the same with every pool size tried
+	 * (the vhost side's copies into and out of vrd's buffers cost more
+	 * per packet; docs/performance.md). It also keeps a kernel that
+	 * floods its TAPs from starving the data ports of buffers. */
+	vrd.tap_pool = rte_pktmbuf_pool_create("vrd_tap_mbufs",
+					       mbufs / VRD_TAP_POOL_DIV,
+					       VRD_TAP_CACHE, 0,
+					       RTE_MBUF_DEFAULT_BUF_SIZE,
+					       (int)rte_socket_id());
+	if (vrd.tap_pool == NULL) {
+		fprintf(stderr, "vrd: cannot allocate %u mbufs for the TAPs: %s "
+			"(raise -m or lower --mbufs)\n", mbufs / VRD_TAP_POOL_DIV,
+			rte_strerror(rte_errno));
 		rc = 1;
 		goto out;
 	}

@@ -116,25 +116,30 @@ name_valid(const char *name)
 	return true;
 }
 
-/* Receive rings hold their mbufs for good, all from the one pool: a
- * port whose rings the pool cannot also fill would leave every port
- * without buffers, so it is refused, naming what to start vrd with. (The
+/* Receive rings hold their mbufs for good: a port whose rings the pools
+ * cannot also fill would leave every port without buffers, so it is
+ * refused, naming what to start vrd with. The data ports' rings draw from
+ * the data pool, the TAPs' from theirs, a quarter of its size. (The
  * transmit rings' share is what --config sizing adds on top, main.c.) */
 static int
 pool_room(const char *name, struct vr_reply *r)
 {
-	unsigned int n = 1, need;
+	unsigned int n = 1, need, tap_need, mbufs;
 
 	for (uint16_t i = 0; i < RTE_MAX_ETHPORTS; i++)
 		n += vrd.ports[i].used;
-	need = n * (VRD_DATA_DESC + VRD_TAP_DESC) * vrd.n_workers +
+	need = n * VRD_DATA_DESC * vrd.n_workers +
 	       rte_lcore_count() * VRD_LCORE_MBUFS;
-	if (need <= vrd.pool->size)
+	tap_need = n * VRD_TAP_DESC * vrd.n_workers +
+		   rte_lcore_count() * VRD_TAP_LCORE_MBUFS;
+	if (need <= vrd.pool->size && tap_need <= vrd.tap_pool->size)
 		return 0;
-	return vr_reply_err(r, ENOBUFS, "port %s: the packet buffer pool (%u "
-			    "mbufs) cannot fill the rings of %u ports (%u "
-			    "needed): start vrd with --mbufs %u or more", name,
-			    vrd.pool->size, n, need, need);
+	mbufs = RTE_MAX(need, tap_need * VRD_TAP_POOL_DIV);
+	return vr_reply_err(r, ENOBUFS, "port %s: the packet buffer pools (%u "
+			    "mbufs, %u for the TAPs) cannot fill the rings of "
+			    "%u ports (%u and %u needed): start vrd with "
+			    "--mbufs %u or more", name, vrd.pool->size,
+			    vrd.tap_pool->size, n, need, tap_need, mbufs);
 }
 
 int
@@ -190,7 +195,7 @@ vrd_port_add(const char *name, const char *devargs, struct vr_reply *r)
 	if (rc == 0) {
 		/* net_tap wants as many rx as tx queues; the kernel spreads
 		 * what it sends over them, so every one is polled. */
-		struct vr_port_setup ts = { .pool = vrd.pool,
+		struct vr_port_setup ts = { .pool = vrd.tap_pool,
 					    .n_rxq = vrd.n_workers,
 					    .n_txq = vrd.n_workers,
 					    .rx_desc = VRD_TAP_DESC,

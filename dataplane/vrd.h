@@ -33,14 +33,21 @@
 
 /* Ring sizes, and so the packet buffers a port can hold: a data port's
  * queues 1024 descriptors each way (vr_port's default), its TAP's 256
- * (the exception path carries control traffic, and a smaller pool is a
- * smaller working set for the data path: see docs/performance.md). */
+ * (the exception path carries control traffic). */
 #define VRD_DATA_DESC 1024
 #define VRD_TAP_DESC 256
-#define VRD_PORT_MBUFS(workers) ((2u * VRD_DATA_DESC + 2u * VRD_TAP_DESC) * (workers))
+/* The data pool: per port and worker, a receive ring and a transmit
+ * ring's worth in flight. */
+#define VRD_PORT_MBUFS(workers) (2u * VRD_DATA_DESC * (workers))
 /* Per lcore: its mempool cache (256) and what may sit beyond it. */
 #define VRD_LCORE_MBUFS 512u
 #define VRD_MIN_MBUFS 8192u
+/* The TAPs' own pool is a quarter of the data pool (their rings are a
+ * quarter of the data ports'), so one --mbufs sizes both; its per-lcore
+ * cache is small, the exception path being slow. */
+#define VRD_TAP_POOL_DIV 4u
+#define VRD_TAP_CACHE 32u
+#define VRD_TAP_LCORE_MBUFS (2u * VRD_TAP_CACHE)
 
 /* Why a packet was dropped. Every drop in the data path has one. */
 #define VRD_DROP_REASONS(X)                                              \
@@ -191,7 +198,12 @@ struct vrd {
 	bool busy_poll;
 	volatile bool stop;          /* set by signals, read by all */
 
+	/* Both created at start, then read-only. The data ports' receive
+	 * rings and vrd's own packets (ICMP) draw from pool; the TAPs'
+	 * receive rings from tap_pool, so that the exception path never
+	 * takes buffers out of the data path's pool (main.c says why). */
 	struct rte_mempool *pool;
+	struct rte_mempool *tap_pool;
 	struct rte_rcu_qsbr *qsv;
 	struct vrd_vrf vrfs[VRD_MAX_VRFS];             /* ctl only */
 

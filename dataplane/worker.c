@@ -7,6 +7,7 @@
  * sleeps (adaptive polling) unless vrd runs with --busy-poll.
  */
 #include <stdio.h>
+#include <string.h>
 #include <sys/prctl.h>
 
 #include <rte_cycles.h>
@@ -18,11 +19,26 @@
 #include "vr_pkt.h"
 #include "vrd.h"
 
+/* Headers prefetched this many packets ahead (measured against 8 and
+ * against the whole burst at once: 4 costs the fewest cycles). */
 #define PREFETCH_AHEAD 4
 /* Empty polls before the first sleep, and the sleep's bounds in us. */
 #define IDLE_POLLS 256
 #define SLEEP_MIN_US 5
 #define SLEEP_MAX_US 500
+
+/* A MAC's six bytes as the low 48 bits of an integer (x86 is little
+ * endian: byte 0 is the low byte, and its bit 0 the group bit, IEEE 802
+ * section 8.2). Reads 8 bytes: the 2 after the MAC must be readable. */
+#define MAC_GROUP_BIT 1ull
+static inline uint64_t
+mac_bits(const struct rte_ether_addr *a)
+{
+	uint64_t v;
+
+	memcpy(&v, a, sizeof(v));
+	return v & 0xffffffffffffull;
+}
 
 struct burst_ctx {
 	struct vrd_worker *w;
@@ -81,8 +97,11 @@ route_pkt(struct burst_ctx *c, struct rte_mbuf *m, const struct vr_nh *nh,
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 
-	switch (__atomic_load_n(&nh->type, __ATOMIC_ACQUIRE)) {
-	case VR_NH_FORWARD:
+	uint8_t type = __atomic_load_n(&nh->type, __ATOMIC_ACQUIRE);
+
+	/* Forwarding first, out of the switch: a compare and a predicted
+	 * branch rather than the switch's indirect jump. */
+	if (likely(type == VR_NH_FORWARD)) {
 		if (unlikely(l3_len > c->pfp[nh->port].mtu)) {
 			vrd_mtu_exceeded(c->w, c->in, nh, m, v4);
 			return;
@@ -93,6 +112,8 @@ route_pkt(struct burst_ctx *c, struct rte_mbuf *m, const struct vr_nh *nh,
 			((struct rte_ipv6_hdr *)(eth + 1))->hop_limits--;
 		send_out(c->w, c->pfp, nh, m, eth);
 		return;
+	}
+	switch (type) {
 	case VR_NH_UNRESOLVED:
 		punt(c, m, VRD_PUNT_UNRESOLVED);
 		return;
@@ -243,7 +264,9 @@ data_burst(struct burst_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 	uint8_t ip6[VRD_BURST][RTE_FIB6_IPV6_ADDR_SIZE];
 	uint64_t nhg4[VRD_BURST], nhg6[VRD_BURST];
 	uint16_t at4[VRD_BURST], at6[VRD_BURST];
-	const struct rte_ether_addr *mac = &c->pfp[c->in].mac;
+	/* The port's MAC as the low 48 bits of a little-endian load, so that
+	 * a frame's destination is checked with one load and one compare. */
+	const uint64_t mac48 = mac_bits(&c->pfp[c->in].mac);
 	uint16_t n4 = 0, n6 = 0, i;
 	uint64_t bytes = 0;
 
@@ -253,6 +276,7 @@ data_burst(struct burst_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct rte_ether_hdr *eth;
+		uint64_t dst48;
 		bool l2_group;
 
 		if (i + PREFETCH_AHEAD < n)
@@ -265,10 +289,11 @@ data_burst(struct burst_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 		}
 		eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 		/* A unicast frame must be addressed to the port; a router
-		 * does not forward what a neighbour sent to someone else. */
-		l2_group = rte_is_multicast_ether_addr(&eth->dst_addr);
-		if (unlikely(!l2_group &&
-			     !rte_is_same_ether_addr(&eth->dst_addr, mac))) {
+		 * does not forward what a neighbour sent to someone else.
+		 * (The frame holds 14 bytes: reading 8 stays inside it.) */
+		dst48 = mac_bits(&eth->dst_addr);
+		l2_group = (dst48 & MAC_GROUP_BIT) != 0;
+		if (unlikely(!l2_group && dst48 != mac48)) {
 			drop(c, m, VRD_DROP_L2_OTHER_HOST);
 			continue;
 		}

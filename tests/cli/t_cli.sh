@@ -125,10 +125,16 @@ vrd_start "$NS" "$S" -- -m 512 --no-pci && ok "vrd restarts over a stale socket"
 # the ports before it keep working.
 kill "$VRD_PID"; wait "$VRD_PID" 2>/dev/null
 vrd_start "$NS" "$S" --mbufs 4096 -- -m 512 --no-pci || fail "vrd --mbufs 4096"
-vrctl "$S" port add q1 devargs net_null_q1 >/dev/null && vrctl "$S" port add q2 devargs net_null_q2 >/dev/null \
-  && ok "two ports fit in 4096 mbufs" || fail "two ports in 4096 mbufs: $(vrctl "$S" port add q2 devargs net_null_q2 2>&1)"
-out=$(vrctl "$S" port add q3 devargs net_null_q3 2>&1) && fail "a third port was accepted with 4096 mbufs" \
-  || { echo "$out" | grep -q "start vrd with --mbufs" && ok "third port refused: $out" || fail "third port: $out"; }
-[ "$(vrctl "$S" port show --json | jq length)" = 2 ] && ! ip -n "$NS" link show q3 >/dev/null 2>&1 \
+# 4096 mbufs: 1024 for the TAPs' pool; each port takes 1024 of the data
+# pool and 256 of the TAPs', and each of the two lcores 512 and 64.
+for q in q1 q2 q3; do
+  vrctl "$S" port add $q devargs net_null_$q >/dev/null || fail "port $q in 4096 mbufs: $(vrctl "$S" port show)"
+done
+[ "$(vrctl "$S" port show --json | jq length)" = 3 ] && ok "three ports fit in 4096 mbufs"
+out=$(vrctl "$S" port add q4 devargs net_null_q4 2>&1) && fail "a fourth port was accepted with 4096 mbufs" \
+  || { echo "$out" | grep -q "start vrd with --mbufs 5120 " && ok "fourth port refused: $out" || fail "fourth port: $out"; }
+[ "$(vrctl "$S" port show --json | jq length)" = 3 ] && ! ip -n "$NS" link show q4 >/dev/null 2>&1 \
   && ok "the refused port left nothing (no port, no TAP)" || fail "after the refused port: $(vrctl "$S" port show)"
+vrctl "$S" stats --json | jq -e '[.ports[] | select(.name=="q1")] | length == 1' >/dev/null \
+  && ok "the ports before it still answer" || fail "stats after the refused port"
 lib_exit

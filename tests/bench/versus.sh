@@ -1,0 +1,120 @@
+#!/bin/bash
+# vrd and DPDK's l3fwd head to head at full speed, alternating.
+#
+#   vrgen tx (net_vhost0) --> port 0  DUT  port 1 --> vrgen rx (net_vhost1)
+#
+# The same vrgen, ports and routes as forward.sh and modes.sh (virtio-user
+# with 1024 descriptors; --routes random prefixes of the full table in
+# both DUTs, every route out of port 1), but no search: vrgen sends
+# 64-byte frames as fast as the DUT takes them for --seconds and counts
+# what comes back. The DUTs take turns, l3fwd then vrd, --pairs times, so
+# that a machine whose speed drifts (a VM whose host moves its vCPUs)
+# weighs on both alike; the figure to read is the ratio within a pair.
+# vrgen on CPU 0, the DUT's poller alone on CPU 1, as in forward.sh.
+#
+#   tests/bench/versus.sh [--pairs N] [--seconds S] [--routes N]
+#       [--vrd-args "ARGS"]
+#   --pairs N       l3fwd-vrd pairs (default 3)
+#   --seconds S     measured seconds per run, after 2 s of warm-up (default 7)
+#   --routes N      random prefixes of the full table (default 100000)
+#   --vrd-args A    more vrd options, e.g. "--mbufs 32768"
+#
+# The last line is one JSON object: every run's rates, vrd's busy cycles
+# per packet in each run, and the median of the pairs' ratios vrd/l3fwd.
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
+
+PAIRS=3 SECS=7 ROUTES=100000 VRD_ARGS=
+TABLE=$SHARED/data/fullview-2024-v4.txt.gz
+while [ $# -gt 0 ]; do
+  case $1 in
+    --pairs) PAIRS=$2; shift;;
+    --seconds) SECS=$2; shift;;
+    --routes) ROUTES=$2; shift;;
+    --vrd-args) VRD_ARGS=$2; shift;;
+    -h|--help) sed -n '2,/^source/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0;;
+    *) echo "versus.sh: unknown option $1 (see --help)"; exit 2;;
+  esac
+  shift
+done
+[ "$(id -u)" -eq 0 ] || { echo "versus.sh: run as root"; exit 2; }
+[ -f "$TABLE" ] || skip "no route table $TABLE (set VR_SHARED)"
+[ "$(nproc --all)" -ge 2 ] || skip "needs 2 CPUs"
+
+VRGEN=$BUILD/dataplane/gen/vrgen
+W=/tmp/$T.versus
+mkdir -p "$W"
+trap 'lib_cleanup; rm -rf "$W"' EXIT
+ninja -C "$BUILD" dataplane/vrd ctl/vrctl dataplane/gen/vrgen >"$W/build.log" 2>&1 ||
+  { tail -30 "$W/build.log"; echo "versus.sh: build failed"; exit 1; }
+example_build "$W/ex" l3fwd "$L3FWD_SED" || { echo "versus.sh: l3fwd did not build"; exit 1; }
+routes_subset "$ROUTES" "$W/routes"
+l3fwd_rules "$W/routes" "$W"
+hugepages_prepare
+taskset -p -c 0 $$ >/dev/null
+
+# gen_run DUT: one run; prints "MPPS CYCLES" (CYCLES null for l3fwd).
+gen_run() {
+  local dut=$1 mac gp dp cyc=null log=$W/gen.log
+  rm -f "$W/a.sock" "$W/b.sock" "$W/go"
+  taskset -c 0 "$VRGEN" --tx "net_vhost0,iface=$W/a.sock,queues=1" \
+    --rx "net_vhost1,iface=$W/b.sock,queues=1" --routes "$W/routes" \
+    --go-file "$W/go" --flows 4096 --frame-size 64 --rate 0 --warmup 2 \
+    --duration 0 --wait 300 --quiet -- -l 0 --file-prefix "$T-gen" --in-memory \
+    --single-file-segments -m 512 --no-pci --no-telemetry --log-level '*:warning' >"$log" 2>&1 &
+  gp=$!; LIB_PIDS+=("$gp")
+  for _ in $(seq 300); do grep -q "^vrgen: port rx" "$log" && break; sleep 0.1; done
+  local rx_mac; rx_mac=$(awk '/^vrgen: port rx/ {print $NF}' "$log")
+  [ -n "$rx_mac" ] || { echo "versus.sh: vrgen did not start" >&2; tail -5 "$log" >&2; return 1; }
+  if [ "$dut" = l3fwd ]; then
+    mac=02:00:00:00:0b:01
+    taskset -c 1 "$W/ex/l3fwd/build/l3fwd" -l 1 --file-prefix="$T-l3" -m 1024 --no-pci --in-memory \
+      --single-file-segments \
+      --vdev "net_virtio_user0,path=$W/a.sock,queue_size=1024,mac=$mac" \
+      --vdev "net_virtio_user1,path=$W/b.sock,queue_size=1024" \
+      -- -p 0x3 --lookup=lpm --parse-ptype --config="(0,0,1),(1,0,1)" --eth-dest=1,$rx_mac \
+      --rule_ipv4="$W/l3fwd-v4.cfg" --rule_ipv6="$W/l3fwd-v6.cfg" >"$W/dut.log" 2>&1 &
+    dp=$!; LIB_PIDS+=("$dp")
+    for _ in $(seq 1200); do grep -q 'entering main loop' "$W/dut.log" && break; sleep 0.1; done
+  else
+    local s=$T-v ns=${T}v
+    ns_add "$ns"
+    # shellcheck disable=SC2086
+    vrd_start "$ns" "$s" $VRD_ARGS --busy-poll -- --lcores=0@0,1@1 -m 1024 --no-pci >&2 || return 1
+    dp=$VRD_PID
+    vrctl "$s" port add p1 devargs "net_virtio_user0,path=$W/a.sock,queue_size=1024" >/dev/null &&
+    vrctl "$s" port add p2 devargs "net_virtio_user1,path=$W/b.sock,queue_size=1024" >/dev/null &&
+    vrctl "$s" addr add 10.0.1.1/24 dev p1 && vrctl "$s" addr add 10.0.2.1/24 dev p2 &&
+    vrctl "$s" neigh add 10.0.2.2 lladdr "$rx_mac" dev p2 &&
+    vrctl "$s" route load "$W/routes" via 10.0.2.2 >/dev/null || { echo "versus.sh: vrd set-up failed" >&2; return 1; }
+    mac=$(vrctl "$s" port show --json | jq -r '.[] | select(.name=="p1") | .mac')
+  fi
+  echo "$mac" >"$W/go.tmp" && mv "$W/go.tmp" "$W/go"
+  sleep $((SECS + 2))
+  if [ "$dut" = vrd ]; then
+    cyc=$(vrctl "$s" stats --json | jq '[.workers[].busy_cycles] as $c | [.workers[].busy_packets] as $p | ($c|add) / ($p|add) * 10 | round / 10')
+  fi
+  kill -TERM "$gp"; wait "$gp" 2>/dev/null
+  kill "$dp"; wait "$dp" 2>/dev/null
+  [ "$dut" = vrd ] && { ip netns del "$ns"; rm -rf /var/run/dpdk/*"$s"*; }
+  rm -rf /var/run/dpdk/*"$T"-gen* /var/run/dpdk/*"$T"-l3*
+  # vrgen's summary covers the measured part only (after the warm-up).
+  local mpps; mpps=$(tail -n 1 "$log" | jq '.rx_mpps' 2>/dev/null)
+  [ -n "$mpps" ] && [ "$mpps" != null ] || { echo "versus.sh: no vrgen summary" >&2; tail -5 "$log" >&2; return 1; }
+  echo "$mpps $cyc"
+}
+
+L3=() VR=() CY=()
+for p in $(seq "$PAIRS"); do
+  gen_run l3fwd >"$W/run" || exit 1
+  read -r m _ <"$W/run"
+  L3+=("$m")
+  gen_run vrd >"$W/run" || exit 1
+  read -r v c <"$W/run"
+  VR+=("$v"); CY+=("$c")
+  echo "versus.sh: pair $p: l3fwd $m Mpps, vrd $v Mpps ($c busy cycles/packet), vrd/l3fwd $(echo "$v / $m" | bc -l | cut -c1-5)"
+done
+jq -c -n --argjson l "[$(IFS=,; echo "${L3[*]}")]" --argjson v "[$(IFS=,; echo "${VR[*]}")]" \
+  --argjson c "[$(IFS=,; echo "${CY[*]}")]" --argjson r "$ROUTES" --argjson s "$SECS" \
+  '{l3fwd_mpps: $l, vrd_mpps: $v, vrd_cycles_per_pkt: $c, routes: $r, seconds: $s,
+    ratio_median: ([range(0; $l | length)] | map($v[.] / $l[.]) | sort | .[length / 2 | floor] * 1000 | round / 1000)}'
