@@ -348,24 +348,39 @@ run_linux() {
   return 0
 }
 
+# run_one MODE SIZE: one row.
+run_one() {
+  local MODE=$1 SIZE=$2 PIN=one
+  [[ $MODE == vm-*@* ]] && PIN=${MODE#*@}
+  case $MODE in
+    native|vhost|xdp|afpacket|io|l3fwd|linux|vm-virtio|vm-e1000|vm-vmxnet3)
+      run_$MODE || echo "modes.sh: $MODE ${SIZE}B failed";;
+    vm-virtio@one|vm-virtio@each|vm-virtio@default|vm-e1000@*|vm-vmxnet3@*)
+      case $PIN in one|each|default) run_${MODE%@*} || echo "modes.sh: $MODE ${SIZE}B failed";;
+        *) echo "modes.sh: $MODE: the scheme is one, each or default"; return 1;; esac;;
+    *) echo "modes.sh: unknown mode $MODE"; return 1;;
+  esac
+  rm -f $W/*.sock
+}
+
 # With --repeat N the whole matrix runs N times, one pass after the
 # other, so that a disturbance of the machine hits one pass of every DUT
 # rather than all passes of one; the report gives the median per row.
+# Within a pass, every mode but the VM ones runs a size in turn before
+# the next size: a machine whose speed drifts (a VM whose host moves its
+# vCPUs) then weighs on the DUTs compared at a size alike, instead of on
+# all sizes of one DUT. A guest boots once per mode, for all its sizes.
+HOST_MODES= VM_MODES=
+for MODE in $MODES; do
+  case $MODE in vm-*) VM_MODES+=" $MODE";; *) HOST_MODES+=" $MODE";; esac
+done
 for REP in $(seq "$REPEAT"); do
-  for MODE in $MODES; do
-    PIN=one; [[ $MODE == vm-*@* ]] && PIN=${MODE#*@}
-    for SIZE in $SIZES; do
-      case $MODE in
-        native|vhost|xdp|afpacket|io|l3fwd|linux|vm-virtio|vm-e1000|vm-vmxnet3)
-          run_$MODE || echo "modes.sh: $MODE ${SIZE}B failed";;
-        vm-virtio@one|vm-virtio@each|vm-virtio@default|vm-e1000@*|vm-vmxnet3@*)
-          case $PIN in one|each|default) run_${MODE%@*} || echo "modes.sh: $MODE ${SIZE}B failed";;
-            *) echo "modes.sh: $MODE: the scheme is one, each or default"; break;; esac;;
-        *) echo "modes.sh: unknown mode $MODE"; break;;
-      esac
-      rm -f $W/*.sock
-    done
-    case $MODE in vm-*) vm_stop;; esac
+  for SIZE in $SIZES; do
+    for MODE in $HOST_MODES; do run_one "$MODE" "$SIZE" || break; done
+  done
+  for MODE in $VM_MODES; do
+    for SIZE in $SIZES; do run_one "$MODE" "$SIZE" || break; done
+    vm_stop
   done
 done
 case " $MODES " in *" vm-"*)
