@@ -35,6 +35,9 @@
 # Every row: vrgen (CPU 0) runs vrgen --ndr: a trial at full speed, then
 # binary searches for the zero-loss rate (NDR) and 0.5% loss (PDR); trial
 # length --trial (10 s; 1 s with --quick). The DUT's pollers run on CPU 1.
+# Order: every non-VM mode at one size, then the next size (so the DUTs
+# compared at a size run minutes apart at most); VM modes after, a guest
+# boot each. --repeat N runs all of it N times and reports the medians.
 # Output in --out (default /tmp/vrplane-modes): trials.jsonl (every
 # trial), ndr.jsonl (each search's result, with the latency CDF at the
 # NDR), results.csv (mode,dut,frame_size,ip_size,ndr_mpps,pdr_mpps,
