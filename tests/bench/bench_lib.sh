@@ -31,3 +31,34 @@ l3fwd_rules() {
   awk '{print "R" $1 " 1"}' "$1" > "$2/l3fwd-v4.cfg"
   echo "R2001:db8::/32 1" > "$2/l3fwd-v6.cfg"
 }
+
+# l3fwd_cmd DIR PREFIX SOCK_A SOCK_B DEST_MAC: sets L3FWD_CMD, l3fwd as the
+# benchmarks run it: lcore 1, virtio-user ports 0 (mac L3FWD_MAC) and 1 on
+# the two vhost-user sockets, LPM, the rules of l3fwd_rules in DIR, every
+# route out of port 1 to DEST_MAC. Built by example_build into DIR/ex.
+L3FWD_MAC=02:00:00:00:0b:01
+l3fwd_cmd() {
+  local dir=$1 prefix=$2 a=$3 b=$4 dmac=$5
+  L3FWD_CMD=("$dir/ex/l3fwd/build/l3fwd" -l 1 --file-prefix="$prefix" -m 1024 --no-pci
+    --in-memory --single-file-segments
+    --vdev "net_virtio_user0,path=$a,queue_size=1024,mac=$L3FWD_MAC"
+    --vdev "net_virtio_user1,path=$b,queue_size=1024"
+    -- -p 0x3 --lookup=lpm --parse-ptype --config="(0,0,1),(1,0,1)" --eth-dest=1,"$dmac"
+    --rule_ipv4="$dir/l3fwd-v4.cfg" --rule_ipv6="$dir/l3fwd-v6.cfg")
+}
+
+# vrd_up NS SLICE DEV1 DEV2 [vrd args]: vrd forwarding p1 -> p2 with the
+# routes in $ROUTES, all via 10.0.2.2 at $GEN_RX_MAC (the generator).
+vrd_up() {
+  local ns=$1 s=$2 d1=$3 d2=$4; shift 4
+  ns_add "$ns"
+  vrd_start "$ns" "$s" --fpm off "$@" || return 1
+  vrctl "$s" port add p1 devargs "$d1" >/dev/null || return 1
+  vrctl "$s" port add p2 devargs "$d2" >/dev/null || return 1
+  vrctl "$s" addr add 10.0.1.1/24 dev p1 && vrctl "$s" addr add 10.0.2.1/24 dev p2 &&
+  vrctl "$s" neigh add 10.0.2.2 lladdr "$GEN_RX_MAC" dev p2 &&
+  vrctl "$s" route load "$ROUTES" via 10.0.2.2 >/dev/null
+}
+
+# vrd_cycles SLICE: its workers' busy cycles per packet, null if none.
+vrd_cycles() { vrctl "$1" stats --json | jq '[.workers[].busy_cycles] as $c | [.workers[].busy_packets] as $p | if ($p|add) > 0 then ($c|add) / ($p|add) * 10 | round / 10 else null end'; }

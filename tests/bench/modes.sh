@@ -116,16 +116,6 @@ row() { # DUT CYCLES: appends the CSV row from RES
   echo "  $MODE $1 ${SIZE}B: NDR $(echo "$RES" | jq .ndr_mpps) Mpps, PDR $(echo "$RES" | jq .pdr_mpps) Mpps, p50 $(echo "$RES" | jq .p50_us) us${2:+, $2 cycles/pkt}"
 }
 
-vrd_up() { # NS SLICE DEV1 DEV2 [vrd args]: vrd forwarding p1 -> p2 with the routes
-  local ns=$1 s=$2 d1=$3 d2=$4; shift 4
-  ns_add "$ns"
-  vrd_start "$ns" "$s" --fpm off "$@" || return 1
-  vrctl "$s" port add p1 devargs "$d1" >/dev/null || return 1
-  vrctl "$s" port add p2 devargs "$d2" >/dev/null || return 1
-  vrctl "$s" addr add 10.0.1.1/24 dev p1 && vrctl "$s" addr add 10.0.2.1/24 dev p2 &&
-  vrctl "$s" neigh add 10.0.2.2 lladdr "$GEN_RX_MAC" dev p2 &&
-  vrctl "$s" route load $ROUTES via 10.0.2.2 >/dev/null
-}
 # vrd's drops by reason over the whole search (all trials), kept in
 # dut.jsonl and the report: where the loss that bounds the NDR happened.
 vrd_drops() {
@@ -134,7 +124,6 @@ vrd_drops() {
   echo "{\"mode\": \"$MODE\", \"frame_size\": $SIZE, \"dut_drops\": $d}" >> "$OUT/dut.jsonl"
   [ "$d" = "{}" ] || echo "  vrd drops during the search: $d"
 }
-vrd_cycles() { vrctl "$1" stats --json | jq '[.workers[].busy_cycles] as $c | [.workers[].busy_packets] as $p | if ($p|add) > 0 then ($c|add) / ($p|add) * 10 | round / 10 else null end'; }
 vrd_down() { kill "$VRD_PID" 2>/dev/null; wait "$VRD_PID" 2>/dev/null; ip netns del "$1"; }
 
 run_native() {
@@ -196,11 +185,8 @@ run_l3fwd() {
   example_build $W/ex l3fwd "$L3FWD_SED" || { echo "modes.sh: l3fwd did not build"; return 1; }
   l3fwd_rules $ROUTES $W
   gen_start "net_vhost0,iface=$W/a.sock,queues=1" "net_vhost1,iface=$W/b.sock,queues=1" || return 1
-  example_run l3fwd 02:00:00:00:0b:01 120 \
-    $W/ex/l3fwd/build/l3fwd -l 1 --file-prefix=$T-l3 -m 1024 --no-pci --in-memory --single-file-segments \
-    --vdev "net_virtio_user0,path=$W/a.sock,queue_size=1024,mac=02:00:00:00:0b:01" --vdev "net_virtio_user1,path=$W/b.sock,queue_size=1024" \
-    -- -p 0x3 --lookup=lpm --parse-ptype --config="(0,0,1),(1,0,1)" --eth-dest=1,$GEN_RX_MAC \
-    --rule_ipv4=$W/l3fwd-v4.cfg --rule_ipv6=$W/l3fwd-v6.cfg
+  l3fwd_cmd $W $T-l3 $W/a.sock $W/b.sock $GEN_RX_MAC
+  example_run l3fwd $L3FWD_MAC 120 "${L3FWD_CMD[@]}"
 }
 
 # Container rows on veths (copies in the kernel: the veth generator

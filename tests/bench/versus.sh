@@ -24,13 +24,13 @@
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 
-PAIRS=3 SECS=7 ROUTES=100000 VRD_ARGS=
+PAIRS=3 SECS=7 NROUTES=100000 VRD_ARGS=
 TABLE=$SHARED/data/fullview-2024-v4.txt.gz
 while [ $# -gt 0 ]; do
   case $1 in
     --pairs) PAIRS=$2; shift;;
     --seconds) SECS=$2; shift;;
-    --routes) ROUTES=$2; shift;;
+    --routes) NROUTES=$2; shift;;
     --vrd-args) VRD_ARGS=$2; shift;;
     -h|--help) sed -n '2,/^source/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0;;
     *) echo "versus.sh: unknown option $1 (see --help)"; exit 2;;
@@ -48,51 +48,44 @@ trap 'lib_cleanup; rm -rf "$W"' EXIT
 ninja -C "$BUILD" dataplane/vrd ctl/vrctl dataplane/gen/vrgen >"$W/build.log" 2>&1 ||
   { tail -30 "$W/build.log"; echo "versus.sh: build failed"; exit 1; }
 example_build "$W/ex" l3fwd "$L3FWD_SED" || { echo "versus.sh: l3fwd did not build"; exit 1; }
-routes_subset "$ROUTES" "$W/routes"
-l3fwd_rules "$W/routes" "$W"
+ROUTES=$W/routes
+routes_subset "$NROUTES" "$ROUTES"
+l3fwd_rules "$ROUTES" "$W"
 hugepages_prepare
 taskset -p -c 0 $$ >/dev/null
 
 # gen_run DUT: one run; prints "MPPS CYCLES" (CYCLES null for l3fwd).
 gen_run() {
-  local dut=$1 mac gp dp cyc=null log=$W/gen.log
+  local dut=$1 mac gp dp cyc=null log=$W/gen.log s=$T-v ns=${T}v
   rm -f "$W/a.sock" "$W/b.sock" "$W/go"
   taskset -c 0 "$VRGEN" --tx "net_vhost0,iface=$W/a.sock,queues=1" \
-    --rx "net_vhost1,iface=$W/b.sock,queues=1" --routes "$W/routes" \
+    --rx "net_vhost1,iface=$W/b.sock,queues=1" --routes "$ROUTES" \
     --go-file "$W/go" --flows 4096 --frame-size 64 --rate 0 --warmup 2 \
     --duration 0 --wait 300 --quiet -- -l 0 --file-prefix "$T-gen" --in-memory \
     --single-file-segments -m 512 --no-pci --no-telemetry --log-level '*:warning' >"$log" 2>&1 &
   gp=$!; LIB_PIDS+=("$gp")
   for _ in $(seq 300); do grep -q "^vrgen: port rx" "$log" && break; sleep 0.1; done
-  local rx_mac; rx_mac=$(awk '/^vrgen: port rx/ {print $NF}' "$log")
-  [ -n "$rx_mac" ] || { echo "versus.sh: vrgen did not start" >&2; tail -5 "$log" >&2; return 1; }
+  GEN_RX_MAC=$(awk '/^vrgen: port rx/ {print $NF}' "$log")
+  [ -n "$GEN_RX_MAC" ] || { echo "versus.sh: vrgen did not start" >&2; tail -5 "$log" >&2; return 1; }
   if [ "$dut" = l3fwd ]; then
-    mac=02:00:00:00:0b:01
-    taskset -c 1 "$W/ex/l3fwd/build/l3fwd" -l 1 --file-prefix="$T-l3" -m 1024 --no-pci --in-memory \
-      --single-file-segments \
-      --vdev "net_virtio_user0,path=$W/a.sock,queue_size=1024,mac=$mac" \
-      --vdev "net_virtio_user1,path=$W/b.sock,queue_size=1024" \
-      -- -p 0x3 --lookup=lpm --parse-ptype --config="(0,0,1),(1,0,1)" --eth-dest=1,$rx_mac \
-      --rule_ipv4="$W/l3fwd-v4.cfg" --rule_ipv6="$W/l3fwd-v6.cfg" >"$W/dut.log" 2>&1 &
+    mac=$L3FWD_MAC
+    l3fwd_cmd "$W" "$T-l3" "$W/a.sock" "$W/b.sock" "$GEN_RX_MAC"
+    taskset -c 1 "${L3FWD_CMD[@]}" >"$W/dut.log" 2>&1 &
     dp=$!; LIB_PIDS+=("$dp")
     for _ in $(seq 1200); do grep -q 'entering main loop' "$W/dut.log" && break; sleep 0.1; done
   else
-    local s=$T-v ns=${T}v
-    ns_add "$ns"
     # shellcheck disable=SC2086
-    vrd_start "$ns" "$s" $VRD_ARGS --busy-poll -- --lcores=0@0,1@1 -m 1024 --no-pci >&2 || return 1
+    vrd_up "$ns" "$s" "net_virtio_user0,path=$W/a.sock,queue_size=1024" \
+      "net_virtio_user1,path=$W/b.sock,queue_size=1024" \
+      $VRD_ARGS --busy-poll -- --lcores=0@0,1@1 -m 1024 --no-pci >&2 ||
+      { echo "versus.sh: vrd set-up failed" >&2; return 1; }
     dp=$VRD_PID
-    vrctl "$s" port add p1 devargs "net_virtio_user0,path=$W/a.sock,queue_size=1024" >/dev/null &&
-    vrctl "$s" port add p2 devargs "net_virtio_user1,path=$W/b.sock,queue_size=1024" >/dev/null &&
-    vrctl "$s" addr add 10.0.1.1/24 dev p1 && vrctl "$s" addr add 10.0.2.1/24 dev p2 &&
-    vrctl "$s" neigh add 10.0.2.2 lladdr "$rx_mac" dev p2 &&
-    vrctl "$s" route load "$W/routes" via 10.0.2.2 >/dev/null || { echo "versus.sh: vrd set-up failed" >&2; return 1; }
     mac=$(vrctl "$s" port show --json | jq -r '.[] | select(.name=="p1") | .mac')
   fi
   echo "$mac" >"$W/go.tmp" && mv "$W/go.tmp" "$W/go"
   sleep $((SECS + 2))
   if [ "$dut" = vrd ]; then
-    cyc=$(vrctl "$s" stats --json | jq '[.workers[].busy_cycles] as $c | [.workers[].busy_packets] as $p | ($c|add) / ($p|add) * 10 | round / 10')
+    cyc=$(vrd_cycles "$s")
   fi
   kill -TERM "$gp"; wait "$gp" 2>/dev/null
   kill "$dp"; wait "$dp" 2>/dev/null
@@ -115,6 +108,6 @@ for p in $(seq "$PAIRS"); do
   echo "versus.sh: pair $p: l3fwd $m Mpps, vrd $v Mpps ($c busy cycles/packet), vrd/l3fwd $(echo "$v / $m" | bc -l | cut -c1-5)"
 done
 jq -c -n --argjson l "[$(IFS=,; echo "${L3[*]}")]" --argjson v "[$(IFS=,; echo "${VR[*]}")]" \
-  --argjson c "[$(IFS=,; echo "${CY[*]}")]" --argjson r "$ROUTES" --argjson s "$SECS" \
+  --argjson c "[$(IFS=,; echo "${CY[*]}")]" --argjson r "$NROUTES" --argjson s "$SECS" \
   '{l3fwd_mpps: $l, vrd_mpps: $v, vrd_cycles_per_pkt: $c, routes: $r, seconds: $s,
     ratio_median: ([range(0; $l | length)] | map($v[.] / $l[.]) | sort | .[length / 2 | floor] * 1000 | round / 1000)}'
