@@ -25,7 +25,8 @@
  *
  * vrgen --cpu-latency A,B sends nothing: it measures how long a cache line
  * takes to go from CPU A to CPU B and back, the price every packet and
- * ring update pays between a generator and a router on two cores.
+ * ring update pays between a generator and a router on two cores, and
+ * what a load beyond L1 and beyond L2 costs on CPU B (gen_probe.c).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -59,6 +60,7 @@
 #include <rte_memcpy.h>
 #include <rte_udp.h>
 
+#include "gen_probe.h"
 #include "gen_seq.h"
 #include "vr_eal.h"
 
@@ -177,7 +179,9 @@ usage(FILE *f)
 "                     the CPUs)\n"
 "  --cpu-latency A,B  no traffic: measure a cache line's round trip between\n"
 "                     CPUs A and B (what every packet and ring update pays\n"
-"                     between two cores), print it as JSON and exit\n"
+"                     between two cores) and, on CPU B, a load that misses\n"
+"                     L1 (256 KB ring) and one that misses L2 (16 MB ring);\n"
+"                     print them as JSON and exit\n"
 "EAL options follow --, e.g. -- -l 0 --in-memory -m 512 --no-pci.\n"
 "Packets the tx port refuses (ring full) are kept and sent again: nothing is\n"
 "dropped by vrgen; tx_retries counts the refusals.\n",
@@ -415,7 +419,7 @@ parse_args(int argc, char **argv, struct opts *o, int *eal_argc,
 			    o->lat_cpu[0] >= CPU_SETSIZE || o->lat_cpu[1] >= CPU_SETSIZE ||
 			    o->lat_cpu[0] == o->lat_cpu[1]) {
 				fprintf(stderr, "vrgen: --cpu-latency A,B: two different "
-					"CPU numbers\n");
+					"CPU numbers, 0 to %d\n", CPU_SETSIZE - 1);
 				return -1;
 			}
 			break;
@@ -995,113 +999,6 @@ eal_args(const char *prog, int uargc, char **uargv, char **out)
 	return n;
 }
 
-/* ---------- --cpu-latency ---------- */
-
-#define LAT_ROUNDS 20000
-#define LAT_BATCHES 7
-
-static struct {
-	volatile uint64_t ping __rte_cache_aligned;
-	volatile uint64_t pong __rte_cache_aligned;
-	volatile int failed;
-	int cpu;
-} lat;
-
-static int
-pin_self(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-}
-
-static void *
-lat_peer(void *arg)
-{
-	uint64_t n = (uint64_t)LAT_ROUNDS * LAT_BATCHES;
-
-	(void)arg;
-	if (pin_self(lat.cpu) != 0) {
-		lat.failed = 1;
-		return (void *)1;
-	}
-	for (uint64_t i = 1; i <= n; i++) {
-		while (lat.ping != i)
-			rte_pause();
-		lat.pong = i;
-	}
-	return NULL;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Ping-pong on two cache lines: each round trip moves a line each way.
- * Median of the batches, in TSC cycles and ns. */
-static int
-cpu_latency(int a, int b)
-{
-	double cyc[LAT_BATCHES], ns[LAT_BATCHES];
-	struct timespec t0, t1;
-	pthread_t th;
-	uint64_t i = 0;
-	void *ret = NULL;
-
-	lat.cpu = b;
-	lat.ping = lat.pong = 0;
-	lat.failed = 0;
-	if (pin_self(a) != 0) {
-		fprintf(stderr, "vrgen: cannot run on CPU %d\n", a);
-		return 1;
-	}
-	if (pthread_create(&th, NULL, lat_peer, NULL) != 0) {
-		fprintf(stderr, "vrgen: cannot start a thread\n");
-		return 1;
-	}
-	for (int k = 0; k < LAT_BATCHES; k++) {
-		uint64_t c0, c1;
-
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		c0 = rte_rdtsc();
-		for (int r = 0; r < LAT_ROUNDS; r++) {
-			lat.ping = ++i;
-			while (lat.pong != i) {
-				if (lat.failed)
-					goto out;
-				rte_pause();
-			}
-		}
-		c1 = rte_rdtsc();
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		cyc[k] = (double)(c1 - c0) / LAT_ROUNDS;
-		ns[k] = ((t1.tv_sec - t0.tv_sec) * 1e9 +
-			 (t1.tv_nsec - t0.tv_nsec)) / LAT_ROUNDS;
-	}
-out:
-	pthread_join(th, &ret);
-	if (ret != NULL) {
-		fprintf(stderr, "vrgen: cannot run on CPU %d\n", b);
-		return 1;
-	}
-	qsort(cyc, LAT_BATCHES, sizeof(cyc[0]), cmp_double);
-	qsort(ns, LAT_BATCHES, sizeof(ns[0]), cmp_double);
-	printf("vrgen: cache line round trip CPU %d <-> CPU %d: %.0f TSC cycles, "
-	       "%.0f ns (median of %d batches; %.0f to %.0f cycles)\n", a, b,
-	       cyc[LAT_BATCHES / 2], ns[LAT_BATCHES / 2], LAT_BATCHES, cyc[0],
-	       cyc[LAT_BATCHES - 1]);
-	printf("{\"cpu_a\": %d, \"cpu_b\": %d, \"round_trip_cycles\": %.0f, "
-	       "\"round_trip_ns\": %.1f}\n", a, b, cyc[LAT_BATCHES / 2],
-	       ns[LAT_BATCHES / 2]);
-	return 0;
-}
-
 static double
 us(uint64_t cycles)
 {
@@ -1298,7 +1195,7 @@ main(int argc, char **argv)
 	if (parse_args(argc, argv, &o, &uargc, &uargv) < 0)
 		return 2;
 	if (o.lat_cpu[0] >= 0)
-		return cpu_latency(o.lat_cpu[0], o.lat_cpu[1]);
+		return gen_cpu_probe(o.lat_cpu[0], o.lat_cpu[1]);
 	/* The file first: a bad one fails before any port exists. */
 	if (routes_read(o.routes, &pfx, &npfx) < 0)
 		return 1;

@@ -1,5 +1,20 @@
 # Helpers the benchmarks share; source after ../lib.sh.
 
+# Descriptors per virtio-user ring in the benchmarks: DPDK's own default
+# (256), which deploy/ runs too; --queue-size N picks another (modes.sh
+# sets 1024 before reading its options: see its header). The ring
+# size sets how many buffers are in flight (a transmitted buffer goes back
+# to the pool only when the ring is nearly full), and so how much of the
+# cache they need: docs/performance.md, "Ring size".
+QUEUE_SIZE=256
+# queue_size_check SCRIPT: exits when --queue-size is not a power of two
+# that virtio-user takes.
+queue_size_check() {
+  [[ $QUEUE_SIZE =~ ^[0-9]+$ ]] && ((QUEUE_SIZE >= 64 && QUEUE_SIZE <= 32768 &&
+    (QUEUE_SIZE & (QUEUE_SIZE - 1)) == 0)) ||
+    { echo "$1: --queue-size $QUEUE_SIZE: a power of 2 from 64 to 32768"; exit 2; }
+}
+
 # routes_subset N FILE: N random IPv4 prefixes of $TABLE, the same ones
 # on every run (a fixed random source), one per line.
 routes_subset() {
@@ -34,15 +49,15 @@ l3fwd_rules() {
 
 # l3fwd_cmd DIR PREFIX SOCK_A SOCK_B DEST_MAC: sets L3FWD_CMD, l3fwd as the
 # benchmarks run it: lcore 1, virtio-user ports 0 (mac L3FWD_MAC) and 1 on
-# the two vhost-user sockets, LPM, the rules of l3fwd_rules in DIR, every
-# route out of port 1 to DEST_MAC. Built by example_build into DIR/ex.
+# the two vhost-user sockets ($QUEUE_SIZE descriptors), LPM, the rules of
+# l3fwd_rules in DIR, every route out of port 1 to DEST_MAC. Built by example_build into DIR/ex.
 L3FWD_MAC=02:00:00:00:0b:01
 l3fwd_cmd() {
   local dir=$1 prefix=$2 a=$3 b=$4 dmac=$5
   L3FWD_CMD=("$dir/ex/l3fwd/build/l3fwd" -l 1 --file-prefix="$prefix" -m 1024 --no-pci
     --in-memory --single-file-segments
-    --vdev "net_virtio_user0,path=$a,queue_size=1024,mac=$L3FWD_MAC"
-    --vdev "net_virtio_user1,path=$b,queue_size=1024"
+    --vdev "net_virtio_user0,path=$a,queue_size=$QUEUE_SIZE,mac=$L3FWD_MAC"
+    --vdev "net_virtio_user1,path=$b,queue_size=$QUEUE_SIZE"
     -- -p 0x3 --lookup=lpm --parse-ptype --config="(0,0,1),(1,0,1)" --eth-dest=1,"$dmac"
     --rule_ipv4="$dir/l3fwd-v4.cfg" --rule_ipv6="$dir/l3fwd-v6.cfg")
 }

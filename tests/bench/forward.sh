@@ -12,7 +12,7 @@
 #
 #   tests/bench/forward.sh [--quick] [--duration S] [--rounds N] [--warmup S]
 #       [--routes N | --table FILE] [--flows N] [--frame-size B] [--rate PPS]
-#       [--virtio-args A] [--gen-args A] [--keep-logs]
+#       [--queue-size N] [--virtio-args A] [--gen-args A] [--keep-logs]
 #   --quick        3 s measured (3 rounds of 1 s) instead of 10 (5 of 2 s)
 #   --duration S   seconds measured, split into --rounds rounds
 #   --rounds N     vrd's counters are cleared and read N times; the figures
@@ -24,6 +24,7 @@
 #   --flows N      distinct destinations vrgen cycles through (default 4096)
 #   --frame-size B Ethernet frame size with FCS (default 64)
 #   --rate PPS     offered load (default 0: as fast as vrd takes it)
+#   --queue-size N descriptors per virtio-user ring (default 256, DPDK's)
 #   --virtio-args A  more devargs for vrd's virtio-user ports, e.g.
 #                  packed_vq=1 or mrg_rxbuf=0,in_order=1 (default: none)
 #   --gen-args A   more vrgen options, e.g. "--tx-backoff 1000"
@@ -40,9 +41,11 @@
 # is not in them, see dataplane/worker.c), all_cycles_per_pkt (all the
 # worker's cycles, receive calls and empty polls included, per packet: the
 # full cost when the worker never idles, an upper bound otherwise), drops
-# by reason, vrgen's rates, and the CPU 0 <-> CPU 1 cache line round trip
-# before and after (on a VM it moves with the host's placement of the
-# vCPUs, and the figures with it).
+# by reason, vrgen's rates, and, before and after, the CPU 0 <-> CPU 1
+# cache line round trip and the latency of a load on CPU 1 in a 256 KB and
+# a 16 MB ring (vrgen --cpu-latency; on a VM they move with the host's
+# placement of the vCPUs and with its other guests, and the figures with
+# them).
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 
@@ -61,6 +64,7 @@ while [ $# -gt 0 ]; do
     --frame-size) FRAME=$2; shift;;
     --rate) RATE=$2; shift;;
     --virtio-args) VARGS=$2; shift;;
+    --queue-size) QUEUE_SIZE=$2; shift;;
     --gen-args) GARGS=$2; shift;;
     --keep-logs) KEEP=1;;
     -h|--help) sed -n '2,/^source/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0;;
@@ -73,6 +77,7 @@ if [ -z "$ROUNDS" ]; then
 fi
 ROUND_S=$(echo "$DURATION $ROUNDS" | awk '{ printf "%.3f", $1 / $2 }')
 [ "$(id -u)" -eq 0 ] || { echo "forward.sh: run as root"; exit 2; }
+queue_size_check forward.sh
 [ -f "$TABLE" ] || skip "no route table $TABLE (set VR_SHARED)"
 [ "$(nproc --all)" -ge 2 ] || skip "needs 2 CPUs"
 
@@ -161,8 +166,8 @@ RX_MAC=$(awk '/^vrgen: port rx/ {print $NF}' "$GEN_LOG")
 ns_add "$R"
 ip netns exec "$R" sysctl -qw net.ipv4.ip_forward=0
 VRD_ARGS=(--busy-poll -- --lcores=0@0,1@1 -m 1024 --no-pci)
-DEV1="net_virtio_user0,path=$SOCK_A,queue_size=1024${VARGS:+,$VARGS}"
-DEV2="net_virtio_user1,path=$SOCK_B,queue_size=1024${VARGS:+,$VARGS}"
+DEV1="net_virtio_user0,path=$SOCK_A,queue_size=$QUEUE_SIZE${VARGS:+,$VARGS}"
+DEV2="net_virtio_user1,path=$SOCK_B,queue_size=$QUEUE_SIZE${VARGS:+,$VARGS}"
 vrd_start "$R" "$S" "${VRD_ARGS[@]}" || die "vrd did not start"
 vrctl "$S" port add p1 devargs "$DEV1" >/dev/null || die "port add p1"
 vrctl "$S" port add p2 devargs "$DEV2" >/dev/null || die "port add p2"
@@ -251,7 +256,7 @@ XLAT_AFTER=$(xlat)
 #    a warning, when every round was disturbed); totals over all rounds.
 result=$(printf '%s\n' "${rounds[@]}" | jq -c -s --argjson g "$gen_json" \
   --arg table "$TABLE_DESC" --argjson routes "$nroutes" --argjson flows "$FLOWS" \
-  --argjson frame "$FRAME" --argjson rate "$RATE" --arg vargs "$VARGS" \
+  --argjson frame "$FRAME" --argjson rate "$RATE" --arg vargs "$VARGS" --argjson qsz "$QUEUE_SIZE" \
   --argjson xb "$XLAT_BEFORE" --argjson xa "$XLAT_AFTER" '
   def median: sort | if length == 0 then null
     elif length % 2 == 1 then .[length / 2 | floor]
@@ -283,8 +288,10 @@ result=$(printf '%s\n' "${rounds[@]}" | jq -c -s --argjson g "$gen_json" \
    vrgen_tx: $g.tx, vrgen_rx: $g.rx, vrgen_tx_retries: $g.tx_retries,
    vrgen_lost: $g.lost,
    table: $table, routes: $routes, flows: $flows, frame_size: $frame,
-   offered_pps: $rate, virtio_args: $vargs,
-   cpu0_cpu1_round_trip_cycles: [$xb.round_trip_cycles, $xa.round_trip_cycles]}') || die "cannot compute the result"
+   offered_pps: $rate, queue_size: $qsz, virtio_args: $vargs,
+   cpu0_cpu1_round_trip_cycles: [$xb.round_trip_cycles, $xa.round_trip_cycles],
+   cpu1_load_256k_cycles: [$xb.load_256k_cycles, $xa.load_256k_cycles],
+   cpu1_load_16m_cycles: [$xb.load_16m_cycles, $xa.load_16m_cycles]}') || die "cannot compute the result"
 
 echo "$result" | jq -r '
   "forward.sh: vrd forwarded \(.forwarded) packets in \(.seconds) s (\(.rounds) rounds, \(.disturbed_rounds) disturbed)",
@@ -294,6 +301,7 @@ echo "$result" | jq -r '
   "forward.sh: drops \(.drops)\(if .drops > 0 then " (" + (.drops_by_reason | to_entries | map("\(.key) \(.value)") | join(", ")) + ")" else "" end), punts \(.punts)",
   "forward.sh: vrgen: tx \(.vrgen_tx_mpps) Mpps, rx \(.vrgen_rx_mpps) Mpps, tx ring full \(.vrgen_tx_retries) times, \(.vrgen_lost) lost over its whole run",
   "forward.sh: cache line round trip CPU 0 <-> CPU 1: \(.cpu0_cpu1_round_trip_cycles[0]) cycles before, \(.cpu0_cpu1_round_trip_cycles[1]) after",
+  "forward.sh: a dependent load on CPU 1, 256 KB / 16 MB ring: \(.cpu1_load_256k_cycles[0]) / \(.cpu1_load_16m_cycles[0]) cycles before, \(.cpu1_load_256k_cycles[1]) / \(.cpu1_load_16m_cycles[1]) after",
   "forward.sh: least CPU time received in a round: vrd worker \(.worker_cpu_share * 100 | round) % of CPU 1, vrgen \(.vrgen_cpu_share * 100 | round) % of CPU 0"'
 if [ "$(echo "$result" | jq '.disturbed_rounds == .rounds')" = true ]; then
   echo "forward.sh: WARNING: other processes took CPU time from vrd's worker or vrgen in every round: the figures are disturbed (see top)"
@@ -313,7 +321,7 @@ if [ -n "${VR_PERF_OUT:-}" ]; then
 "## Forwarding: vrd on virtio-user ports
 
 `\($cmd)`, \($date): \(.table), \(.routes) routes in vrd's FIB;
-\(.frame_size)-byte frames (FCS included), UDP/IPv4 to \(.flows) random
+\(.frame_size)-byte frames (FCS included), \(.queue_size) descriptors per virtio-user ring, UDP/IPv4 to \(.flows) random
 addresses inside random prefixes of the table, \(if .offered_pps > 0 then "offered at \(.offered_pps) pps" else "offered as fast as vrd takes them" end);
 \($model), 2 CPUs: vrgen (vhost-user servers) on CPU 0 with vrd's control
 thread, vrd's worker alone on CPU 1, busy polling. \($warm) s of warm-up,
@@ -330,6 +338,7 @@ nothing else disturbed (\(.rounds - .disturbed_rounds) of \(.rounds)).
 | drops | \(.drops)\(if .drops > 0 then " (" + (.drops_by_reason | to_entries | map("\(.key) \(.value)") | join(", ")) + ")" else "" end) |
 | vrgen sent / received | \(.vrgen_tx_mpps) / \(.vrgen_rx_mpps) Mpps |
 | cache line round trip CPU 0 <-> 1 (before, after) | \(.cpu0_cpu1_round_trip_cycles[0]), \(.cpu0_cpu1_round_trip_cycles[1]) cycles |
+| a load on CPU 1 in a 16 MB ring (before, after) | \(.cpu1_load_16m_cycles[0]), \(.cpu1_load_16m_cycles[1]) cycles |
 
 vrd: `vrd --slice NAME \($vrd_args)`, ports `\($dev1)` and `\($dev2)`.
 vrgen: `\($gen_cmd)`."

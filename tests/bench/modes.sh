@@ -4,6 +4,7 @@
 #
 #   tests/bench/modes.sh [--quick] [--modes LIST] [--sizes LIST] [--out DIR]
 #                        [--routes N] [--trial S] [--repeat N] [--instr]
+#                        [--queue-size N]
 #
 # Rows (--modes, default all that run here):
 #   native     vrd on its own virtio-user ports (no multiplexer)
@@ -29,6 +30,11 @@
 #              default), @each (a CPU each), @default (the host's choice).
 #              Not in the default list: a boot per mode and
 #              emulated guests make them slow; ask for them with --modes.
+# --queue-size: descriptors per virtio-user ring of the DUTs on the
+# generator's vhost-user ports (native, io, l3fwd); default 1024, not
+# DPDK's 256 as in forward.sh: a zero-loss search needs rings deep enough
+# to ride out the generator's short stalls (with 256, every DUT's NDR
+# spread over 2:1 between passes, docs/performance.md "Ring size").
 # Listed as skipped, with the reason, in the report: SR-IOV (no VF here). The veth rows (xdp, afpacket, linux) are limited by the veth
 # generator (af_packet/AF_XDP copy mode on one CPU), not by the DUT.
 #
@@ -50,6 +56,7 @@
 # output is the CSV's path and row count as JSON.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
+QUEUE_SIZE=1024
 INSTR=0 QUICK=0 MODES="native vhost xdp afpacket io l3fwd linux" SIZES= OUT=/tmp/vrplane-modes NROUTES=100000 TRIAL= REPEAT=1
 CMDLINE="tests/bench/modes.sh${*:+ $*}"
 while [ $# -gt 0 ]; do
@@ -62,6 +69,7 @@ while [ $# -gt 0 ]; do
     --routes) NROUTES=$2; shift;;
     --trial) TRIAL=$2; shift;;
     --repeat) REPEAT=$2; shift;;
+    --queue-size) QUEUE_SIZE=$2; shift;;
     -h|--help) sed -n '2,/^source/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0;;
     *) echo "modes.sh: unknown option $1 (see --help)"; exit 2;;
   esac
@@ -70,6 +78,7 @@ done
 [ -n "$SIZES" ] || { [ $QUICK = 1 ] && SIZES="64 512 1518" || SIZES="64 128 256 512 1024 1280 1518"; }
 [ -n "$TRIAL" ] || { [ $QUICK = 1 ] && TRIAL=1 || TRIAL=10; }
 [ "$(id -u)" -eq 0 ] || { echo "modes.sh: run as root"; exit 2; }
+queue_size_check modes.sh
 TABLE=$SHARED/data/fullview-2024-v4.txt.gz
 [ -f "$TABLE" ] || skip "no route table $TABLE (set VR_SHARED)"
 VRGEN=$BUILD/dataplane/gen/vrgen VRMUX=$BUILD/vnet/vrmux/vrmux
@@ -129,7 +138,7 @@ vrd_down() { kill "$VRD_PID" 2>/dev/null; wait "$VRD_PID" 2>/dev/null; ip netns 
 run_native() {
   local s=$T-n ns=${T}n
   gen_start "net_vhost0,iface=$W/a.sock,queues=1" "net_vhost1,iface=$W/b.sock,queues=1" || return 1
-  vrd_up $ns $s "net_virtio_user0,path=$W/a.sock,queue_size=1024" "net_virtio_user1,path=$W/b.sock,queue_size=1024" \
+  vrd_up $ns $s "net_virtio_user0,path=$W/a.sock,queue_size=$QUEUE_SIZE" "net_virtio_user1,path=$W/b.sock,queue_size=$QUEUE_SIZE" \
     --busy-poll -- --lcores=0@0,1@1 -m 1024 --no-pci || return 1
   gen_finish "$(vrctl $s port show --json | jq -r '.[] | select(.name=="p1") | .mac')" || return 1
   row vrd "$(vrd_cycles $s)"; vrd_drops $s
@@ -176,8 +185,8 @@ run_io() {
   # One lcore (CPU 1) serves both ports; frames go out unchanged.
   example_run l2fwd 02:00:00:00:0c:01 30 \
     $W/ex/l2fwd/build/l2fwd -l 1 --file-prefix=$T-l2 -m 512 --no-pci --in-memory --single-file-segments \
-    --vdev "net_virtio_user0,path=$W/a.sock,queue_size=1024,mac=02:00:00:00:0c:01" \
-    --vdev "net_virtio_user1,path=$W/b.sock,queue_size=1024" \
+    --vdev "net_virtio_user0,path=$W/a.sock,queue_size=$QUEUE_SIZE,mac=02:00:00:00:0c:01" \
+    --vdev "net_virtio_user1,path=$W/b.sock,queue_size=$QUEUE_SIZE" \
     -- -p 0x3 -q 2 -T 0 --no-mac-updating
 }
 
@@ -440,7 +449,7 @@ fi
   echo
   echo "Machine: $(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}'), $(nproc --all) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); kernel $(uname -r); DPDK $(pkg-config --modversion libdpdk); FRR $(dpkg-query -W -f='${Version}' frr 2>/dev/null)"
   echo
-  echo "Pinning: vrgen on CPU 0; the DUT's polling thread(s) on CPU 1. Routes: $(wc -l < $ROUTES) random IPv4 prefixes of $(basename $TABLE). Trials of $TRIAL s; NDR = zero loss, PDR = 0.5% loss (RFC 2544 binary search, 1% resolution)."
+  echo "Pinning: vrgen on CPU 0; the DUT's polling thread(s) on CPU 1. Routes: $(wc -l < $ROUTES) random IPv4 prefixes of $(basename $TABLE). virtio-user rings of $QUEUE_SIZE descriptors. Trials of $TRIAL s; NDR = zero loss, PDR = 0.5% loss (RFC 2544 binary search, 1% resolution)."
   echo
   [ "$REPEAT" -gt 1 ] && echo "Each row: the median of $REPEAT passes (every pass in results.csv; the NDR's range in brackets)." && echo
   echo "| mode | DUT | frame | IP | NDR Mpps | PDR Mpps | NDR Gbit/s | p50 us | p99 us | cycles/pkt |"

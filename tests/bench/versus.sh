@@ -4,27 +4,30 @@
 #   vrgen tx (net_vhost0) --> port 0  DUT  port 1 --> vrgen rx (net_vhost1)
 #
 # The same vrgen, ports and routes as forward.sh and modes.sh (virtio-user
-# with 1024 descriptors; --routes random prefixes of the full table in
-# both DUTs, every route out of port 1), but no search: vrgen sends
-# 64-byte frames as fast as the DUT takes them for --seconds and counts
+# with --queue-size descriptors, 256 by default; --routes random prefixes
+# of the full table in both DUTs, every route out of port 1), but no
+# search: vrgen sends
+# --frame-size frames as fast as the DUT takes them for --seconds and counts
 # what comes back. The DUTs take turns, l3fwd then vrd, --pairs times, so
 # that a machine whose speed drifts (a VM whose host moves its vCPUs)
 # weighs on both alike; the figure to read is the ratio within a pair.
 # vrgen on CPU 0, the DUT's poller alone on CPU 1, as in forward.sh.
 #
 #   tests/bench/versus.sh [--pairs N] [--seconds S] [--routes N]
-#       [--vrd-args "ARGS"]
+#       [--vrd-args "ARGS"] [--queue-size N] [--frame-size B]
 #   --pairs N       l3fwd-vrd pairs (default 3)
 #   --seconds S     measured seconds per run, after 2 s of warm-up (default 7)
 #   --routes N      random prefixes of the full table (default 100000)
 #   --vrd-args A    more vrd options, e.g. "--mbufs 32768"
+#   --queue-size N  descriptors per virtio-user ring (default 256, DPDK's)
+#   --frame-size B  Ethernet frame size with FCS (default 64)
 #
 # The last line is one JSON object: every run's rates, vrd's busy cycles
 # per packet in each run, and the median of the pairs' ratios vrd/l3fwd.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 
-PAIRS=3 SECS=7 NROUTES=100000 VRD_ARGS=
+PAIRS=3 SECS=7 NROUTES=100000 VRD_ARGS= FRAME=64
 TABLE=$SHARED/data/fullview-2024-v4.txt.gz
 while [ $# -gt 0 ]; do
   case $1 in
@@ -32,14 +35,18 @@ while [ $# -gt 0 ]; do
     --seconds) SECS=$2; shift;;
     --routes) NROUTES=$2; shift;;
     --vrd-args) VRD_ARGS=$2; shift;;
+    --queue-size) QUEUE_SIZE=$2; shift;;
+    --frame-size) FRAME=$2; shift;;
     -h|--help) sed -n '2,/^source/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0;;
     *) echo "versus.sh: unknown option $1 (see --help)"; exit 2;;
   esac
   shift
 done
 [ "$(id -u)" -eq 0 ] || { echo "versus.sh: run as root"; exit 2; }
+queue_size_check versus.sh
 [ -f "$TABLE" ] || skip "no route table $TABLE (set VR_SHARED)"
 [ "$(nproc --all)" -ge 2 ] || skip "needs 2 CPUs"
+[[ $FRAME =~ ^[0-9]+$ ]] && ((FRAME >= 64 && FRAME <= 1518)) || { echo "versus.sh: --frame-size $FRAME: 64 to 1518"; exit 2; }
 
 VRGEN=$BUILD/dataplane/gen/vrgen
 W=/tmp/$T.versus
@@ -60,7 +67,7 @@ gen_run() {
   rm -f "$W/a.sock" "$W/b.sock" "$W/go"
   taskset -c 0 "$VRGEN" --tx "net_vhost0,iface=$W/a.sock,queues=1" \
     --rx "net_vhost1,iface=$W/b.sock,queues=1" --routes "$ROUTES" \
-    --go-file "$W/go" --flows 4096 --frame-size 64 --rate 0 --warmup 2 \
+    --go-file "$W/go" --flows 4096 --frame-size "$FRAME" --rate 0 --warmup 2 \
     --duration 0 --wait 300 --quiet -- -l 0 --file-prefix "$T-gen" --in-memory \
     --single-file-segments -m 512 --no-pci --no-telemetry --log-level '*:warning' >"$log" 2>&1 &
   gp=$!; LIB_PIDS+=("$gp")
@@ -75,8 +82,8 @@ gen_run() {
     for _ in $(seq 1200); do grep -q 'entering main loop' "$W/dut.log" && break; sleep 0.1; done
   else
     # shellcheck disable=SC2086
-    vrd_up "$ns" "$s" "net_virtio_user0,path=$W/a.sock,queue_size=1024" \
-      "net_virtio_user1,path=$W/b.sock,queue_size=1024" \
+    vrd_up "$ns" "$s" "net_virtio_user0,path=$W/a.sock,queue_size=$QUEUE_SIZE" \
+      "net_virtio_user1,path=$W/b.sock,queue_size=$QUEUE_SIZE" \
       $VRD_ARGS --busy-poll -- --lcores=0@0,1@1 -m 1024 --no-pci >&2 ||
       { echo "versus.sh: vrd set-up failed" >&2; return 1; }
     dp=$VRD_PID
@@ -109,5 +116,7 @@ for p in $(seq "$PAIRS"); do
 done
 jq -c -n --argjson l "[$(IFS=,; echo "${L3[*]}")]" --argjson v "[$(IFS=,; echo "${VR[*]}")]" \
   --argjson c "[$(IFS=,; echo "${CY[*]}")]" --argjson r "$NROUTES" --argjson s "$SECS" \
+  --argjson f "$FRAME" --argjson q "$QUEUE_SIZE" \
   '{l3fwd_mpps: $l, vrd_mpps: $v, vrd_cycles_per_pkt: $c, routes: $r, seconds: $s,
+    frame_size: $f, queue_size: $q,
     ratio_median: ([range(0; $l | length)] | map($v[.] / $l[.]) | sort | .[length / 2 | floor] * 1000 | round / 1000)}'

@@ -40,6 +40,18 @@ bad --tx net_ring0 --rx net_ring0 --routes "$ROUTES" --dst-mac 02:00:00:00:00:01
 bad --tx net_ring0 --rx net_ring0 --routes "$ROUTES" --dst-mac 02:00:00:00:00:01 --inject-drop 1
 bad --tx net_ring0 --rx net_ring0 --routes "$ROUTES" --dst-mac 02:00:00:00:00:01 --trial 0
 bad --tx net_ring0 --rx net_ring0 --routes "$ROUTES" --dst-mac nonsense
+bad --cpu-latency 0,0
+bad --cpu-latency 0,4096
+bad --cpu-latency 0,1000
+
+# The machine probe benchmarks print beside their figures (two CPUs).
+if [ "$(nproc)" -ge 2 ]; then
+  j=$("$VRGEN" --cpu-latency 0,1 2>&1 | tail -n 1)
+  echo "$j" | jq -e '.round_trip_cycles > 0 and .load_256k_cycles > 0 and
+    .load_16m_cycles > .load_256k_cycles' >/dev/null \
+    && ok "--cpu-latency: round trip $(echo "$j" | jq .round_trip_cycles), loads $(echo "$j" | jq .load_256k_cycles) and $(echo "$j" | jq .load_16m_cycles) cycles" \
+    || fail "--cpu-latency: $j"
+fi
 
 # The binary search against vrmux's rate limiter: a slice limited to
 # 100 000 packets/s. The bucket holds 50 ms, so a 1 s trial can pass
