@@ -67,11 +67,15 @@ cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Ping-pong on two cache lines: each round trip moves a line each way.
- * Median of the batches in *cyc and *ns; the batches' range in lo, hi. */
+/* A round trip's median over the batches, in TSC cycles and ns, and the
+ * batches' range in cycles. */
+struct rt_result {
+	double cyc, ns, lo, hi;
+};
+
+/* Ping-pong on two cache lines: each round trip moves a line each way. */
 static int
-round_trip(int a, int b, double *cyc_med, double *ns_med, double *lo,
-	   double *hi)
+round_trip(int a, int b, struct rt_result *res)
 {
 	double cyc[LAT_BATCHES], ns[LAT_BATCHES];
 	struct timespec t0, t1;
@@ -117,10 +121,9 @@ out:
 	}
 	qsort(cyc, LAT_BATCHES, sizeof(cyc[0]), cmp_double);
 	qsort(ns, LAT_BATCHES, sizeof(ns[0]), cmp_double);
-	*cyc_med = cyc[LAT_BATCHES / 2];
-	*ns_med = ns[LAT_BATCHES / 2];
-	*lo = cyc[0];
-	*hi = cyc[LAT_BATCHES - 1];
+	*res = (struct rt_result){ .cyc = cyc[LAT_BATCHES / 2],
+				   .ns = ns[LAT_BATCHES / 2], .lo = cyc[0],
+				   .hi = cyc[LAT_BATCHES - 1] };
 	return 0;
 }
 
@@ -175,9 +178,10 @@ load_latency(size_t bytes)
 int
 gen_cpu_probe(int a, int b)
 {
-	double cyc, ns, lo, hi, small, large;
+	struct rt_result rt;
+	double small, large;
 
-	if (round_trip(a, b, &cyc, &ns, &lo, &hi) != 0)
+	if (round_trip(a, b, &rt) != 0)
 		return 1;
 	/* round_trip() left this thread on CPU a. */
 	if (pin_self(b) != 0) {
@@ -192,11 +196,11 @@ gen_cpu_probe(int a, int b)
 	}
 	printf("vrgen: cache line round trip CPU %d <-> CPU %d: %.0f TSC cycles, "
 	       "%.0f ns (median of %d batches; %.0f to %.0f cycles)\n", a, b,
-	       cyc, ns, LAT_BATCHES, lo, hi);
+	       rt.cyc, rt.ns, LAT_BATCHES, rt.lo, rt.hi);
 	printf("vrgen: a dependent load on CPU %d: %.1f TSC cycles in a 256 KB "
 	       "ring, %.1f in a 16 MB ring\n", b, small, large);
 	printf("{\"cpu_a\": %d, \"cpu_b\": %d, \"round_trip_cycles\": %.0f, "
 	       "\"round_trip_ns\": %.1f, \"load_256k_cycles\": %.1f, "
-	       "\"load_16m_cycles\": %.1f}\n", a, b, cyc, ns, small, large);
+	       "\"load_16m_cycles\": %.1f}\n", a, b, rt.cyc, rt.ns, small, large);
 	return 0;
 }

@@ -14,6 +14,9 @@ queue_size_check() {
     (QUEUE_SIZE & (QUEUE_SIZE - 1)) == 0)) ||
     { echo "$1: --queue-size $QUEUE_SIZE: a power of 2 from 64 to 32768"; exit 2; }
 }
+# virtio_dev N SOCK [MORE]: devargs of the benchmarks' virtio-user port N
+# on vhost-user socket SOCK, $QUEUE_SIZE descriptors, MORE appended.
+virtio_dev() { echo "net_virtio_user$1,path=$2,queue_size=$QUEUE_SIZE${3:+,$3}"; }
 
 # routes_subset N FILE: N random IPv4 prefixes of $TABLE, the same ones
 # on every run (a fixed random source), one per line.
@@ -50,14 +53,14 @@ l3fwd_rules() {
 # l3fwd_cmd DIR PREFIX SOCK_A SOCK_B DEST_MAC: sets L3FWD_CMD, l3fwd as the
 # benchmarks run it: lcore 1, virtio-user ports 0 (mac L3FWD_MAC) and 1 on
 # the two vhost-user sockets ($QUEUE_SIZE descriptors), LPM, the rules of
-# l3fwd_rules in DIR, every route out of port 1 to DEST_MAC. Built by example_build into DIR/ex.
+# l3fwd_rules in DIR, every route out of port 1 to DEST_MAC. Built by
+# example_build into DIR/ex.
 L3FWD_MAC=02:00:00:00:0b:01
 l3fwd_cmd() {
   local dir=$1 prefix=$2 a=$3 b=$4 dmac=$5
   L3FWD_CMD=("$dir/ex/l3fwd/build/l3fwd" -l 1 --file-prefix="$prefix" -m 1024 --no-pci
     --in-memory --single-file-segments
-    --vdev "net_virtio_user0,path=$a,queue_size=$QUEUE_SIZE,mac=$L3FWD_MAC"
-    --vdev "net_virtio_user1,path=$b,queue_size=$QUEUE_SIZE"
+    --vdev "$(virtio_dev 0 "$a" mac=$L3FWD_MAC)" --vdev "$(virtio_dev 1 "$b")"
     -- -p 0x3 --lookup=lpm --parse-ptype --config="(0,0,1),(1,0,1)" --eth-dest=1,"$dmac"
     --rule_ipv4="$dir/l3fwd-v4.cfg" --rule_ipv6="$dir/l3fwd-v6.cfg")
 }

@@ -166,8 +166,8 @@ RX_MAC=$(awk '/^vrgen: port rx/ {print $NF}' "$GEN_LOG")
 ns_add "$R"
 ip netns exec "$R" sysctl -qw net.ipv4.ip_forward=0
 VRD_ARGS=(--busy-poll -- --lcores=0@0,1@1 -m 1024 --no-pci)
-DEV1="net_virtio_user0,path=$SOCK_A,queue_size=$QUEUE_SIZE${VARGS:+,$VARGS}"
-DEV2="net_virtio_user1,path=$SOCK_B,queue_size=$QUEUE_SIZE${VARGS:+,$VARGS}"
+DEV1=$(virtio_dev 0 "$SOCK_A" "$VARGS")
+DEV2=$(virtio_dev 1 "$SOCK_B" "$VARGS")
 vrd_start "$R" "$S" "${VRD_ARGS[@]}" || die "vrd did not start"
 vrctl "$S" port add p1 devargs "$DEV1" >/dev/null || die "port add p1"
 vrctl "$S" port add p2 devargs "$DEV2" >/dev/null || die "port add p2"

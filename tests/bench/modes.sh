@@ -138,7 +138,7 @@ vrd_down() { kill "$VRD_PID" 2>/dev/null; wait "$VRD_PID" 2>/dev/null; ip netns 
 run_native() {
   local s=$T-n ns=${T}n
   gen_start "net_vhost0,iface=$W/a.sock,queues=1" "net_vhost1,iface=$W/b.sock,queues=1" || return 1
-  vrd_up $ns $s "net_virtio_user0,path=$W/a.sock,queue_size=$QUEUE_SIZE" "net_virtio_user1,path=$W/b.sock,queue_size=$QUEUE_SIZE" \
+  vrd_up $ns $s "$(virtio_dev 0 $W/a.sock)" "$(virtio_dev 1 $W/b.sock)" \
     --busy-poll -- --lcores=0@0,1@1 -m 1024 --no-pci || return 1
   gen_finish "$(vrctl $s port show --json | jq -r '.[] | select(.name=="p1") | .mac')" || return 1
   row vrd "$(vrd_cycles $s)"; vrd_drops $s
@@ -185,8 +185,7 @@ run_io() {
   # One lcore (CPU 1) serves both ports; frames go out unchanged.
   example_run l2fwd 02:00:00:00:0c:01 30 \
     $W/ex/l2fwd/build/l2fwd -l 1 --file-prefix=$T-l2 -m 512 --no-pci --in-memory --single-file-segments \
-    --vdev "net_virtio_user0,path=$W/a.sock,queue_size=$QUEUE_SIZE,mac=02:00:00:00:0c:01" \
-    --vdev "net_virtio_user1,path=$W/b.sock,queue_size=$QUEUE_SIZE" \
+    --vdev "$(virtio_dev 0 $W/a.sock mac=02:00:00:00:0c:01)" --vdev "$(virtio_dev 1 $W/b.sock)" \
     -- -p 0x3 -q 2 -T 0 --no-mac-updating
 }
 

@@ -82,8 +82,7 @@ gen_run() {
     for _ in $(seq 1200); do grep -q 'entering main loop' "$W/dut.log" && break; sleep 0.1; done
   else
     # shellcheck disable=SC2086
-    vrd_up "$ns" "$s" "net_virtio_user0,path=$W/a.sock,queue_size=$QUEUE_SIZE" \
-      "net_virtio_user1,path=$W/b.sock,queue_size=$QUEUE_SIZE" \
+    vrd_up "$ns" "$s" "$(virtio_dev 0 "$W/a.sock")" "$(virtio_dev 1 "$W/b.sock")" \
       $VRD_ARGS --busy-poll -- --lcores=0@0,1@1 -m 1024 --no-pci >&2 ||
       { echo "versus.sh: vrd set-up failed" >&2; return 1; }
     dp=$VRD_PID
