@@ -130,10 +130,6 @@ struct vrd_port_fp {
 struct vrd_rxq {
 	uint16_t port, queue;
 	uint8_t is_tap;
-	/* Source of ICMP errors vrd sends from this port: its first address
-	 * of each family, 0 when it has none. */
-	uint32_t addr4;              /* network order */
-	uint8_t addr6[16];
 };
 
 /* A worker's assignment. Immutable once published; replaced whole. */

@@ -7,12 +7,26 @@
 # to the pool only when the ring is nearly full), and so how much of the
 # cache they need: docs/performance.md, "Ring size".
 QUEUE_SIZE=256
+# opt_int SCRIPT OPTION VALUE MIN MAX: exits (2) with a message naming the
+# option unless VALUE is a whole number from MIN to MAX. A benchmark
+# checks its options before it builds or starts anything.
+opt_int() {
+  [[ $3 =~ ^(0|[1-9][0-9]{0,8})$ ]] && (( 10#$3 >= $4 && 10#$3 <= $5 )) ||
+    { echo "$1: $2 '$3': a whole number from $4 to $5"; exit 2; }
+}
+# opt_secs SCRIPT OPTION VALUE MIN MAX: the same for seconds, where
+# decimals are allowed.
+opt_secs() {
+  [[ $3 =~ ^[0-9]{1,6}(\.[0-9]{1,6})?$ ]] &&
+    awk -v v="$3" -v lo="$4" -v hi="$5" 'BEGIN { exit !(v >= lo && v <= hi) }' ||
+    { echo "$1: $2 '$3': seconds, from $4 to $5"; exit 2; }
+}
 # queue_size_check SCRIPT: exits when --queue-size is not a power of two
 # that virtio-user takes.
 queue_size_check() {
-  [[ $QUEUE_SIZE =~ ^[0-9]+$ ]] && ((QUEUE_SIZE >= 64 && QUEUE_SIZE <= 32768 &&
-    (QUEUE_SIZE & (QUEUE_SIZE - 1)) == 0)) ||
-    { echo "$1: --queue-size $QUEUE_SIZE: a power of 2 from 64 to 32768"; exit 2; }
+  opt_int "$1" --queue-size "$QUEUE_SIZE" 64 32768
+  (( (QUEUE_SIZE & (QUEUE_SIZE - 1)) == 0 )) ||
+    { echo "$1: --queue-size '$QUEUE_SIZE': a power of 2 from 64 to 32768"; exit 2; }
 }
 # virtio_dev N SOCK [MORE]: devargs of the benchmarks' virtio-user port N
 # on vhost-user socket SOCK, $QUEUE_SIZE descriptors, MORE appended.

@@ -49,33 +49,44 @@
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 
-DURATION=10 ROUNDS= WARMUP=2 ROUTES=0 FLOWS=4096 FRAME=64 RATE=0 KEEP=0 VARGS= GARGS=
+DURATION=10 ROUNDS= WARMUP=2 TABLE_GIVEN= ROUTES=0 FLOWS=4096 FRAME=64 RATE=0 KEEP=0 VARGS= GARGS=
 TABLE=$SHARED/data/fullview-2024-v4.txt.gz
 CMDLINE="tests/bench/forward.sh${*:+ $*}"
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) DURATION=3;;
-    --duration) DURATION=$2; shift;;
-    --rounds) ROUNDS=$2; shift;;
-    --warmup) WARMUP=$2; shift;;
-    --routes) ROUTES=$2; shift;;
-    --table) TABLE=$2; shift;;
-    --flows) FLOWS=$2; shift;;
-    --frame-size) FRAME=$2; shift;;
-    --rate) RATE=$2; shift;;
-    --virtio-args) VARGS=$2; shift;;
-    --queue-size) QUEUE_SIZE=$2; shift;;
-    --gen-args) GARGS=$2; shift;;
+    --duration) DURATION=${2-}; shift;;
+    --rounds) ROUNDS=${2-}; shift;;
+    --warmup) WARMUP=${2-}; shift;;
+    --routes) ROUTES=${2-}; shift;;
+    --table) TABLE=${2-}; TABLE_GIVEN=1; shift;;
+    --flows) FLOWS=${2-}; shift;;
+    --frame-size) FRAME=${2-}; shift;;
+    --rate) RATE=${2-}; shift;;
+    --virtio-args) VARGS=${2-}; shift;;
+    --queue-size) QUEUE_SIZE=${2-}; shift;;
+    --gen-args) GARGS=${2-}; shift;;
     --keep-logs) KEEP=1;;
     -h|--help) sed -n '2,/^source/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0;;
     *) echo "forward.sh: unknown option $1 (see --help)"; exit 2;;
   esac
   shift
 done
+opt_secs forward.sh --duration "$DURATION" 1 3600
+[ -z "$ROUNDS" ] || opt_int forward.sh --rounds "$ROUNDS" 1 1000
+opt_secs forward.sh --warmup "$WARMUP" 0 600
+opt_int forward.sh --routes "$ROUTES" 0 10000000
+opt_int forward.sh --flows "$FLOWS" 1 16777216
+opt_int forward.sh --frame-size "$FRAME" 64 1518
+opt_int forward.sh --rate "$RATE" 0 1000000000
+[ -z "$TABLE_GIVEN" ] || [ -f "$TABLE" ] ||
+  { echo "forward.sh: --table '$TABLE': no such file"; exit 2; }
 if [ -z "$ROUNDS" ]; then
   ROUNDS=$(echo "$DURATION" | awk '{ r = int($1 / 2); print r < 3 ? 3 : r }')
 fi
 ROUND_S=$(echo "$DURATION $ROUNDS" | awk '{ printf "%.3f", $1 / $2 }')
+awk -v r="$ROUND_S" 'BEGIN { exit !(r >= 0.5) }' ||
+  { echo "forward.sh: --duration $DURATION in --rounds $ROUNDS makes rounds of $ROUND_S s: at least 0.5 s each"; exit 2; }
 [ "$(id -u)" -eq 0 ] || { echo "forward.sh: run as root"; exit 2; }
 queue_size_check forward.sh
 [ -f "$TABLE" ] || skip "no route table $TABLE (set VR_SHARED)"

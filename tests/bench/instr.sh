@@ -23,13 +23,18 @@ NROUTES=100000 PACKETS="4000 24000"
 CMDLINE="tests/bench/instr.sh${*:+ $*}"
 while [ $# -gt 0 ]; do
   case $1 in
-    --routes) NROUTES=$2; shift;;
-    --packets) PACKETS=$2; shift;;
+    --routes) NROUTES=${2-}; shift;;
+    --packets) PACKETS=${2-}; shift;;
     -h|--help) sed -n '2,/^source/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0;;
-    *) echo "instr.sh: unknown option $1"; exit 2;;
+    *) echo "instr.sh: unknown option $1 (see --help)"; exit 2;;
   esac
   shift
 done
+opt_int instr.sh --routes "$NROUTES" 1 10000000
+read -r N1 N2 EXTRA <<< "$PACKETS"
+[ -n "$N2" ] && [ -z "$EXTRA" ] || { echo "instr.sh: --packets '$PACKETS': two counts, N1 N2"; exit 2; }
+opt_int instr.sh "--packets (N1)" "$N1" 100 10000000
+opt_int instr.sh "--packets (N2)" "$N2" $((N1 + 100)) 10000000
 [ "$(id -u)" -eq 0 ] || { echo "instr.sh: run as root"; exit 2; }
 command -v valgrind >/dev/null || skip "valgrind is not installed"
 TABLE=$SHARED/data/fullview-2024-v4.txt.gz
@@ -37,7 +42,6 @@ TABLE=$SHARED/data/fullview-2024-v4.txt.gz
 ninja -C "$BUILD" dataplane/vrd >/dev/null || { echo "instr.sh: build failed"; exit 1; }
 W=/tmp/$T.instr; mkdir -p $W
 trap 'lib_cleanup; rm -rf $W' EXIT
-read -r N1 N2 <<< "$PACKETS"
 
 routes_subset "$NROUTES" $W/routes
 # The pcaps: UDP from 10.0.1.2 to random addresses in the routes, 60

@@ -63,13 +63,13 @@ while [ $# -gt 0 ]; do
   case $1 in
     --quick) QUICK=1;;
     --instr) INSTR=1;;
-    --modes) MODES=$2; shift;;
-    --sizes) SIZES=$2; shift;;
-    --out) OUT=$2; shift;;
-    --routes) NROUTES=$2; shift;;
-    --trial) TRIAL=$2; shift;;
-    --repeat) REPEAT=$2; shift;;
-    --queue-size) QUEUE_SIZE=$2; shift;;
+    --modes) MODES=${2-}; shift;;
+    --sizes) SIZES=${2-}; shift;;
+    --out) OUT=${2-}; shift;;
+    --routes) NROUTES=${2-}; shift;;
+    --trial) TRIAL=${2-}; shift;;
+    --repeat) REPEAT=${2-}; shift;;
+    --queue-size) QUEUE_SIZE=${2-}; shift;;
     -h|--help) sed -n '2,/^source/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0;;
     *) echo "modes.sh: unknown option $1 (see --help)"; exit 2;;
   esac
@@ -77,6 +77,26 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$SIZES" ] || { [ $QUICK = 1 ] && SIZES="64 512 1518" || SIZES="64 128 256 512 1024 1280 1518"; }
 [ -n "$TRIAL" ] || { [ $QUICK = 1 ] && TRIAL=1 || TRIAL=10; }
+# mode_check MODE: exits (2) unless MODE is a row this script runs.
+mode_check() {
+  case $1 in
+    native|vhost|xdp|afpacket|io|l3fwd|linux|vm-virtio|vm-e1000|vm-vmxnet3) return 0;;
+    vm-virtio@*|vm-e1000@*|vm-vmxnet3@*)
+      case ${1#*@} in one|each|default) return 0;; esac
+      echo "modes.sh: --modes: $1: the core scheme after @ is one, each or default"; exit 2;;
+  esac
+  echo "modes.sh: --modes: unknown mode '$1' (native vhost xdp afpacket io l3fwd linux vm-virtio vm-e1000 vm-vmxnet3)"
+  exit 2
+}
+# Every option is checked before anything starts: a bad mode found only
+# when its turn comes would end a run of an hour.
+[ -n "${MODES// /}" ] || { echo "modes.sh: --modes: empty list"; exit 2; }
+for MODE in $MODES; do mode_check "$MODE"; done
+for SIZE in $SIZES; do opt_int modes.sh "--sizes (each)" "$SIZE" 64 1518; done
+opt_secs modes.sh --trial "$TRIAL" 1 3600
+opt_int modes.sh --repeat "$REPEAT" 1 100
+opt_int modes.sh --routes "$NROUTES" 1 10000000
+[ -n "$OUT" ] || { echo "modes.sh: --out: a folder is needed"; exit 2; }
 [ "$(id -u)" -eq 0 ] || { echo "modes.sh: run as root"; exit 2; }
 queue_size_check modes.sh
 TABLE=$SHARED/data/fullview-2024-v4.txt.gz
@@ -345,18 +365,11 @@ run_linux() {
   return 0
 }
 
-# run_one MODE SIZE: one row.
+# run_one MODE SIZE: one row (MODE passed mode_check).
 run_one() {
   local MODE=$1 SIZE=$2 PIN=one
   [[ $MODE == vm-*@* ]] && PIN=${MODE#*@}
-  case $MODE in
-    native|vhost|xdp|afpacket|io|l3fwd|linux|vm-virtio|vm-e1000|vm-vmxnet3)
-      run_$MODE || echo "modes.sh: $MODE ${SIZE}B failed";;
-    vm-virtio@one|vm-virtio@each|vm-virtio@default|vm-e1000@*|vm-vmxnet3@*)
-      case $PIN in one|each|default) run_${MODE%@*} || echo "modes.sh: $MODE ${SIZE}B failed";;
-        *) echo "modes.sh: $MODE: the scheme is one, each or default"; return 1;; esac;;
-    *) echo "modes.sh: unknown mode $MODE"; return 1;;
-  esac
+  run_${MODE%@*} || echo "modes.sh: $MODE ${SIZE}B failed"
   rm -f $W/*.sock
 }
 

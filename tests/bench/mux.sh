@@ -30,13 +30,14 @@
 #   {"vrmux_mpps", "ovs_mpps", "xdp_mpps", "bridge_mpps",
 #    "vrmux_cycles_per_pkt", ... } (8 slices, 64-byte frames)
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 DURATION=5 FRAME=64 SLICES="1 2 8" SKIP_OVS=0 SKIP_KERNEL=0
 CMDLINE="tests/bench/mux.sh${*:+ $*}"
 while [ $# -gt 0 ]; do
   case $1 in
-    --duration) DURATION=$2; shift;;
-    --frame-size) FRAME=$2; shift;;
-    --slices) SLICES=$2; shift;;
+    --duration) DURATION=${2-}; shift;;
+    --frame-size) FRAME=${2-}; shift;;
+    --slices) SLICES=${2-}; shift;;
     --skip-ovs) SKIP_OVS=1;;
     --skip-kernel) SKIP_KERNEL=1;;
     -h|--help) sed -n '2,/^source/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0;;
@@ -44,6 +45,11 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
+opt_secs mux.sh --duration "$DURATION" 1 3600
+opt_int mux.sh --frame-size "$FRAME" 64 1518
+[ -n "${SLICES// /}" ] || { echo "mux.sh: --slices: empty list"; exit 2; }
+# vrgen receives on at most 16 ports, one per slice.
+for n in $SLICES; do opt_int mux.sh "--slices (each)" "$n" 1 16; done
 [ "$(id -u)" -eq 0 ] || { echo "mux.sh: run as root"; exit 2; }
 TABLE=$SHARED/data/fullview-2024-v4.txt.gz
 [ -f "$TABLE" ] || skip "no route table $TABLE (set VR_SHARED)"

@@ -31,12 +31,12 @@ PAIRS=3 SECS=7 NROUTES=100000 VRD_ARGS= FRAME=64
 TABLE=$SHARED/data/fullview-2024-v4.txt.gz
 while [ $# -gt 0 ]; do
   case $1 in
-    --pairs) PAIRS=$2; shift;;
-    --seconds) SECS=$2; shift;;
-    --routes) NROUTES=$2; shift;;
-    --vrd-args) VRD_ARGS=$2; shift;;
-    --queue-size) QUEUE_SIZE=$2; shift;;
-    --frame-size) FRAME=$2; shift;;
+    --pairs) PAIRS=${2-}; shift;;
+    --seconds) SECS=${2-}; shift;;
+    --routes) NROUTES=${2-}; shift;;
+    --vrd-args) VRD_ARGS=${2-}; shift;;
+    --queue-size) QUEUE_SIZE=${2-}; shift;;
+    --frame-size) FRAME=${2-}; shift;;
     -h|--help) sed -n '2,/^source/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0;;
     *) echo "versus.sh: unknown option $1 (see --help)"; exit 2;;
   esac
@@ -44,9 +44,12 @@ while [ $# -gt 0 ]; do
 done
 [ "$(id -u)" -eq 0 ] || { echo "versus.sh: run as root"; exit 2; }
 queue_size_check versus.sh
+opt_int versus.sh --pairs "$PAIRS" 1 100
+opt_secs versus.sh --seconds "$SECS" 1 3600
+opt_int versus.sh --routes "$NROUTES" 1 10000000
+opt_int versus.sh --frame-size "$FRAME" 64 1518
 [ -f "$TABLE" ] || skip "no route table $TABLE (set VR_SHARED)"
 [ "$(nproc --all)" -ge 2 ] || skip "needs 2 CPUs"
-[[ $FRAME =~ ^[0-9]+$ ]] && ((FRAME >= 64 && FRAME <= 1518)) || { echo "versus.sh: --frame-size $FRAME: 64 to 1518"; exit 2; }
 
 VRGEN=$BUILD/dataplane/gen/vrgen
 W=/tmp/$T.versus

@@ -1,0 +1,69 @@
+#!/bin/bash
+# The benchmarks' options (issue 5's harness and its neighbours): a bad
+# value is refused with exit status 2 and a message that names the
+# option, before anything is built or started; --help prints the usage.
+# Nothing here measures: every case ends at the option checks.
+# timeout: 60
+source "$(dirname "$0")/../lib.sh"
+B=$TOP/tests/bench
+
+# refused SCRIPT WORD ARGS...: SCRIPT ARGS exits 2 and says WORD.
+refused() {
+  local script=$1 word=$2 out rc; shift 2
+  out=$(timeout 20 "$B/$script" "$@" 2>&1); rc=$?
+  if [ $rc -eq 2 ] && grep -qF -- "$word" <<< "$out"; then
+    ok "$script $*: $(tail -n 1 <<< "$out")"
+  else
+    fail "$script $*: exit $rc, expected 2 and '$word': $(tail -n 3 <<< "$out")"
+  fi
+}
+
+refused forward.sh --duration --duration abc
+refused forward.sh --duration --duration 0
+refused forward.sh --duration --duration
+refused forward.sh --rounds --rounds 0
+refused forward.sh "at least 0.5 s" --duration 1 --rounds 10
+refused forward.sh --warmup --warmup -1
+refused forward.sh --routes --routes 1.5
+refused forward.sh --flows --flows 0
+refused forward.sh --frame-size --frame-size 63
+refused forward.sh --frame-size --frame-size 1519
+refused forward.sh --rate --rate fast
+refused forward.sh --table --table /nonexistent/routes.txt
+refused forward.sh --queue-size --queue-size 100
+refused forward.sh --queue-size --queue-size 0256
+refused forward.sh "unknown option" --bogus
+
+refused versus.sh --pairs --pairs 0
+refused versus.sh --seconds --seconds x
+refused versus.sh --routes --routes 0
+refused versus.sh --frame-size --frame-size 2000
+refused versus.sh --queue-size --queue-size 48
+refused versus.sh --pairs --pairs
+
+refused modes.sh "unknown mode 'bogus'" --modes "native bogus"
+refused modes.sh "one, each or default" --modes vm-virtio@two
+refused modes.sh "one, each or default" --modes vm-e1000@
+refused modes.sh "empty list" --modes " "
+refused modes.sh --sizes --sizes "64 63"
+refused modes.sh --trial --trial 0
+refused modes.sh --repeat --repeat 0
+refused modes.sh --routes --routes abc
+refused modes.sh --queue-size --queue-size 1000
+refused modes.sh --out --out ""
+
+refused mux.sh --slices --slices 17
+refused mux.sh "empty list" --slices ""
+refused mux.sh --duration --duration 0
+refused mux.sh --frame-size --frame-size 10
+
+refused instr.sh --packets --packets 100
+refused instr.sh --packets --packets "1000 1050"
+refused instr.sh --packets --packets "1000 2000 3000"
+refused instr.sh --routes --routes 0
+
+for s in forward.sh versus.sh modes.sh mux.sh instr.sh; do
+  out=$("$B/$s" --help 2>&1) && grep -q "tests/bench/$s" <<< "$out" &&
+    ok "$s --help prints its usage" || fail "$s --help: $(head -n 3 <<< "$out")"
+done
+lib_exit
