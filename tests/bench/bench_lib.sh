@@ -94,3 +94,36 @@ vrd_up() {
 
 # vrd_cycles SLICE: its workers' busy cycles per packet, null if none.
 vrd_cycles() { vrctl "$1" stats --json | jq '[.workers[].busy_cycles] as $c | [.workers[].busy_packets] as $p | if ($p|add) > 0 then ($c|add) / ($p|add) * 10 | round / 10 else null end'; }
+
+# Open vSwitch with DPDK (Debian's openvswitch-switch-dpdk) as a DUT, an
+# instance of its own in a folder: ovs_start DIR SCRIPT [EAL ARGS] starts
+# ovsdb-server
+# and ovs-vswitchd there, DPDK's main lcore on CPU 0 and the poll-mode
+# thread on CPU 1 (as the other DUTs' pollers), and adds the netdev bridge
+# br0; OVSV is ovs-vsctl on its database, OVS_CTL its control socket.
+# EAL ARGS go to its DPDK: virtio-user ports need --single-file-segments
+# (one memory region per file, and vhost-user takes 8 at most).
+# ovs_stop DIR stops both and removes DIR.
+OVS_VSWITCHD=/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk
+ovs_stop() {
+  local d=$1
+  [ -f "$d/vswitchd.pid" ] && kill "$(cat "$d/vswitchd.pid")" 2>/dev/null
+  [ -f "$d/ovsdb.pid" ] && kill "$(cat "$d/ovsdb.pid")" 2>/dev/null
+  sleep 1; rm -rf "$d"
+}
+ovs_start() {
+  local d=$1 script=$2 eal=${3:-}
+  ovs_stop "$d"; mkdir -p "$d"
+  export OVS_RUNDIR=$d OVS_DBDIR=$d OVS_LOGDIR=$d
+  ovsdb-tool create "$d/conf.db" /usr/share/openvswitch/vswitch.ovsschema
+  ovsdb-server -vconsole:off "$d/conf.db" --remote=punix:"$d/db.sock" --pidfile="$d/ovsdb.pid" --detach --log-file="$d/ovsdb.log"
+  OVSV="ovs-vsctl --db=unix:$d/db.sock"
+  $OVSV --no-wait init
+  $OVSV --no-wait set Open_vSwitch . other_config:dpdk-init=true other_config:dpdk-lcore-mask=0x1 \
+    other_config:pmd-cpu-mask=0x2 other_config:dpdk-socket-mem=512 "other_config:dpdk-extra=--file-prefix=$T-ovs --no-pci${eal:+ $eal}"
+  "$OVS_VSWITCHD" -vconsole:off unix:"$d/db.sock" --pidfile="$d/vswitchd.pid" --detach --log-file="$d/vswitchd.log"
+  wait_for 30 sh -c "ls $d/ovs-vswitchd-dpdk.*.ctl" || { echo "$script: ovs-vswitchd did not start"; tail -5 "$d/vswitchd.log"; return 1; }
+  OVS_CTL=$(ls "$d"/ovs-vswitchd-dpdk.*.ctl)
+  $OVSV --timeout=60 add-br br0 -- set bridge br0 datapath_type=netdev ||
+    { echo "$script: ovs add-br failed"; tail -5 "$d/vswitchd.log"; return 1; }
+}

@@ -19,6 +19,13 @@
 #   l3fwd      baseline: DPDK's l3fwd (LPM) built from
 #              /usr/share/dpdk/examples, same routes (its rule table raised
 #              from 1024 to hold them)
+#   ovs        baseline: Open vSwitch with DPDK (Debian's
+#              openvswitch-switch-dpdk) as the router: its dpdk ports are
+#              virtio-user devices on the generator's sockets, as vrd's are
+#              in the native row; one OpenFlow flow per route, priority by
+#              prefix length so that the longest prefix wins, with
+#              dec_ttl, both MACs rewritten, output to port 2; its PMD
+#              thread on CPU 1, EMC and megaflow cache as shipped
 #   linux      baseline: the kernel forwarding in a namespace router
 #              (veths; the generator sends on af_packet, receives on AF_XDP)
 #   vm-virtio, vm-e1000, vm-vmxnet3
@@ -31,7 +38,7 @@
 #              Not in the default list: a boot per mode and
 #              emulated guests make them slow; ask for them with --modes.
 # --queue-size: descriptors per virtio-user ring of the DUTs on the
-# generator's vhost-user ports (native, io, l3fwd); default 1024, not
+# generator's vhost-user ports (native, io, l3fwd, ovs); default 1024, not
 # DPDK's 256 as in forward.sh: a zero-loss search needs rings deep enough
 # to ride out the generator's short stalls (with 256, every DUT's NDR
 # spread over 2:1 between passes, docs/performance.md "Ring size").
@@ -57,7 +64,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 QUEUE_SIZE=1024
-INSTR=0 QUICK=0 MODES="native vhost xdp afpacket io l3fwd linux" SIZES= OUT=/tmp/vrplane-modes NROUTES=100000 TRIAL= REPEAT=1
+INSTR=0 QUICK=0 MODES="native vhost xdp afpacket io l3fwd ovs linux" SIZES= OUT=/tmp/vrplane-modes NROUTES=100000 TRIAL= REPEAT=1
 CMDLINE="tests/bench/modes.sh${*:+ $*}"
 while [ $# -gt 0 ]; do
   case $1 in
@@ -80,12 +87,12 @@ done
 # mode_check MODE: exits (2) unless MODE is a row this script runs.
 mode_check() {
   case $1 in
-    native|vhost|xdp|afpacket|io|l3fwd|linux|vm-virtio|vm-e1000|vm-vmxnet3) return 0;;
+    native|vhost|xdp|afpacket|io|l3fwd|ovs|linux|vm-virtio|vm-e1000|vm-vmxnet3) return 0;;
     vm-virtio@*|vm-e1000@*|vm-vmxnet3@*)
       case ${1#*@} in one|each|default) return 0;; esac
       echo "modes.sh: --modes: $1: the core scheme after @ is one, each or default"; exit 2;;
   esac
-  echo "modes.sh: --modes: unknown mode '$1' (native vhost xdp afpacket io l3fwd linux vm-virtio vm-e1000 vm-vmxnet3)"
+  echo "modes.sh: --modes: unknown mode '$1' (native vhost xdp afpacket io l3fwd ovs linux vm-virtio vm-e1000 vm-vmxnet3)"
   exit 2
 }
 # Every option is checked before anything starts: a bad mode found only
@@ -108,7 +115,7 @@ hugepages_prepare
 taskset -p -c 0 $$ >/dev/null
 mkdir -p "$OUT"; rm -f "$OUT"/trials.jsonl "$OUT"/ndr.jsonl "$OUT"/dut.jsonl "$OUT"/*.png
 W=/tmp/$T.modes; mkdir -p $W
-trap 'vm_stop 2>/dev/null; lib_cleanup; ip netns del ${T}lr 2>/dev/null; rm -rf $W' EXIT
+trap 'vm_stop 2>/dev/null; [ -d $W/ovs ] && ovs_stop $W/ovs; lib_cleanup; ip netns del ${T}lr 2>/dev/null; rm -rf $W' EXIT
 CSV=$OUT/results.csv
 echo "mode,dut,frame_size,ip_size,ndr_mpps,pdr_mpps,ndr_gbps,p50_us,p99_us,cycles_per_pkt,rep" > "$CSV"
 SKIPPED=()
@@ -215,6 +222,44 @@ run_l3fwd() {
   gen_start "net_vhost0,iface=$W/a.sock,queues=1" "net_vhost1,iface=$W/b.sock,queues=1" || return 1
   l3fwd_cmd $W $T-l3 $W/a.sock $W/b.sock $GEN_RX_MAC
   example_run l3fwd $L3FWD_MAC 120 "${L3FWD_CMD[@]}"
+}
+
+OVS_MAC1=02:00:00:00:0d:01 OVS_MAC2=02:00:00:00:0d:02
+run_ovs() {
+  local d=$W/ovs ps nd
+  if [ ! -x "$OVS_VSWITCHD" ]; then
+    [ "$SIZE" = "${SIZES%% *}" ] && [ "$REP" = 1 ] &&
+      SKIPPED+=("ovs: openvswitch-switch-dpdk is not installed ($OVS_VSWITCHD)")
+    return 0
+  fi
+  gen_start "net_vhost0,iface=$W/a.sock,queues=1" "net_vhost1,iface=$W/b.sock,queues=1" || return 1
+  ovs_start "$d" modes.sh --single-file-segments || return 1
+  # ovs-vsctl reads a double-quoted value whole, commas included.
+  $OVSV add-port br0 p1 -- set Interface p1 type=dpdk ofport_request=1 \
+    "options:dpdk-devargs=\"$(virtio_dev 0 $W/a.sock mac=$OVS_MAC1)\"" &&
+  $OVSV add-port br0 p2 -- set Interface p2 type=dpdk ofport_request=2 \
+    "options:dpdk-devargs=\"$(virtio_dev 1 $W/b.sock mac=$OVS_MAC2)\"" ||
+    { echo "modes.sh: ovs ports"; tail -5 "$d/vswitchd.log"; ovs_stop "$d"; return 1; }
+  # The routes as flows: a /N prefix at priority N + 1, so that OVS's
+  # classifier (highest priority first) gives the longest match.
+  awk -v m1=$OVS_MAC1 -v m2=$OVS_MAC2 -v g="$GEN_RX_MAC" '{
+      split($1, p, "/")
+      printf "priority=%d,ip,in_port=1,dl_dst=%s,nw_dst=%s,actions=dec_ttl,mod_dl_src:%s,mod_dl_dst:%s,output:2\n", p[2] + 1, m1, $1, m2, g
+    }' $ROUTES > $W/ovs.flows
+  echo "priority=0,actions=drop" >> $W/ovs.flows
+  ovs-ofctl del-flows unix:$d/br0.mgmt &&
+  ovs-ofctl add-flows unix:$d/br0.mgmt $W/ovs.flows ||
+    { echo "modes.sh: ovs flows"; ovs_stop "$d"; return 1; }
+  ovs-appctl -t "$OVS_CTL" dpif-netdev/pmd-stats-clear >/dev/null
+  gen_finish $OVS_MAC1 || { ovs_stop "$d"; return 1; }
+  # OVS's own figure: its PMD's cycles per packet over the whole search,
+  # its receive calls included (vrd's busy cycles leave them out).
+  ps=$(ovs-appctl -t "$OVS_CTL" dpif-netdev/pmd-stats-show)
+  row ovs "$(echo "$ps" | awk '/avg processing cycles per packet/ {print $6; exit}')"
+  # What matched no route: the drop flow's packets, kept with vrd's drops.
+  nd=$(ovs-ofctl dump-flows unix:$d/br0.mgmt | awk '/priority=0 actions=drop/ {sub(/.*n_packets=/, ""); sub(/,.*/, ""); print; exit}')
+  echo "{\"mode\": \"$MODE\", \"frame_size\": $SIZE, \"dut_drops\": $([ "${nd:-0}" -gt 0 ] && echo "{\"ovs_no_route\": $nd}" || echo "{}")}" >> "$OUT/dut.jsonl"
+  ovs_stop "$d"
 }
 
 # Container rows on veths (copies in the kernel: the veth generator
@@ -397,6 +442,9 @@ case " $MODES " in *" vm-"*)
   SKIPPED+=("note: the vm rows ran under ${VM_ACCEL:-tcg} (/run/vrplane/kvm-probe: $(sed -n 2p /run/vrplane/kvm-probe 2>/dev/null)); under TCG every guest instruction is emulated, so they show the cost of emulation, not of virtualization with KVM");;
 esac
 SKIPPED+=("sr-iov: no VF on this machine")
+case " $MODES " in *" ovs "*)
+  SKIPPED+=("note: the ovs row's cycles/pkt is OVS's own figure (pmd-stats-show: processing cycles per packet, its receive calls included); vrd's busy cycles leave the driver's receive calls out");;
+esac
 SKIPPED+=("note: the xdp, afpacket and linux rows go through veths; their generator (af_packet / AF_XDP copy mode, one CPU) limits them, not the DUT")
 SKIPPED+=("core schemes: the vm rows take @one, @each or @default (the guest's vCPUs); for the container rows, with 2 CPUs only one scheme is possible (generator on CPU 0, the DUT's pollers on CPU 1; vrmux and vrd share CPU 1 in the vhost row)")
 
@@ -459,7 +507,7 @@ fi
   echo
   echo "Command: \`$CMDLINE\`"
   echo
-  echo "Machine: $(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}'), $(nproc --all) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); kernel $(uname -r); DPDK $(pkg-config --modversion libdpdk); FRR $(dpkg-query -W -f='${Version}' frr 2>/dev/null)"
+  echo "Machine: $(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}'), $(nproc --all) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); kernel $(uname -r); DPDK $(pkg-config --modversion libdpdk); FRR $(dpkg-query -W -f='${Version}' frr 2>/dev/null); Open vSwitch $(dpkg-query -W -f='${Version}' openvswitch-switch-dpdk 2>/dev/null || echo "not installed")"
   echo
   echo "Pinning: vrgen on CPU 0; the DUT's polling thread(s) on CPU 1. Routes: $(wc -l < $ROUTES) random IPv4 prefixes of $(basename $TABLE). virtio-user rings of $QUEUE_SIZE descriptors. Trials of $TRIAL s; NDR = zero loss, PDR = 0.5% loss (RFC 2544 binary search, 1% resolution)."
   echo
@@ -477,7 +525,7 @@ fi
     echo
   fi
   if [ -s "$OUT/dut.jsonl" ] && jq -s -e 'any(.[]; .dut_drops != {})' "$OUT/dut.jsonl" >/dev/null; then
-    echo "vrd's own drops over each search (all trials), by reason:"
+    echo "The DUT's own drops over each search (all trials), by reason (vrd's counters; OVS's drop flow):"
     echo
     jq -r 'select(.dut_drops != {}) | "- \(.mode) \(.frame_size)B: \(.dut_drops | to_entries | map("\(.key) \(.value)") | join(", "))"' "$OUT/dut.jsonl"
     echo

@@ -54,7 +54,6 @@ for n in $SLICES; do opt_int mux.sh "--slices (each)" "$n" 1 16; done
 TABLE=$SHARED/data/fullview-2024-v4.txt.gz
 [ -f "$TABLE" ] || skip "no route table $TABLE (set VR_SHARED)"
 VRGEN=$BUILD/dataplane/gen/vrgen VRMUX=$BUILD/vnet/vrmux/vrmux
-OVS_VSWITCHD=/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk
 ninja -C "$BUILD" vnet/vrmux/vrmux dataplane/gen/vrgen ctl/vrctl >/dev/null || { echo "mux.sh: build failed"; exit 1; }
 hugepages_prepare
 taskset -p -c 0 $$ >/dev/null
@@ -64,12 +63,7 @@ MS=$W/mux.sock OVSD=$W/ovs
 mac_of() { printf '02:00:00:00:01:%02x' "$1"; }
 macs() { local i l=; for i in $(seq 1 "$1"); do l="$l${l:+,}$(mac_of $i)"; done; echo "$l"; }
 mux() { "$VRCTL" -s "$MS" "$@"; }
-ovs_stop() {
-  [ -f $OVSD/vswitchd.pid ] && kill "$(cat $OVSD/vswitchd.pid)" 2>/dev/null
-  [ -f $OVSD/ovsdb.pid ] && kill "$(cat $OVSD/ovsdb.pid)" 2>/dev/null
-  sleep 1; rm -rf $OVSD
-}
-cleanup() { lib_cleanup; ovs_stop; ip netns del ${T}k 2>/dev/null; rm -rf $W; }
+cleanup() { lib_cleanup; ovs_stop $OVSD; ip netns del ${T}k 2>/dev/null; rm -rf $W; }
 trap cleanup EXIT
 declare -A MPPS CYC
 
@@ -116,31 +110,17 @@ vrmux_row() { # N
   rm -f $W/*.sock
 }
 
-ovs_start() {
-  ovs_stop; mkdir -p $OVSD
-  export OVS_RUNDIR=$OVSD OVS_DBDIR=$OVSD OVS_LOGDIR=$OVSD
-  ovsdb-tool create $OVSD/conf.db /usr/share/openvswitch/vswitch.ovsschema
-  ovsdb-server $OVSD/conf.db --remote=punix:$OVSD/db.sock --pidfile=$OVSD/ovsdb.pid --detach --log-file=$OVSD/ovsdb.log
-  OVSV="ovs-vsctl --db=unix:$OVSD/db.sock"
-  $OVSV --no-wait init
-  $OVSV --no-wait set Open_vSwitch . other_config:dpdk-init=true other_config:dpdk-lcore-mask=0x1 \
-    other_config:pmd-cpu-mask=0x2 other_config:dpdk-socket-mem=512 "other_config:dpdk-extra=--file-prefix=$T-ovs --no-pci"
-  "$OVS_VSWITCHD" unix:$OVSD/db.sock --pidfile=$OVSD/vswitchd.pid --detach --log-file=$OVSD/vswitchd.log
-  wait_for 30 sh -c "ls $OVSD/ovs-vswitchd-dpdk.*.ctl" || { echo "mux.sh: ovs-vswitchd did not start"; tail -5 $OVSD/vswitchd.log; return 1; }
-  $OVSV --timeout=60 add-br br0 -- set bridge br0 datapath_type=netdev ||
-    { echo "mux.sh: ovs add-br failed"; tail -5 $OVSD/vswitchd.log; return 1; }
-}
 ovs_row() { # N
   [ -n "${MUX_DEBUG:-}" ] && set -x
   local n=$1 i gj ps ctl
-  ovs_start || { echo "mux.sh: OVS did not start"; return 1; }
+  ovs_start $OVSD mux.sh || { echo "mux.sh: OVS did not start"; return 1; }
   $OVSV add-port br0 up -- set Interface up type=dpdkvhostuser ofport_request=100
   ovs-ofctl del-flows unix:$OVSD/br0.mgmt
   for i in $(seq 1 "$n"); do
     $OVSV add-port br0 s$i -- set Interface s$i type=dpdkvhostuserclient options:vhost-server-path=$W/o$i.sock ofport_request=$i
     ovs-ofctl add-flow unix:$OVSD/br0.mgmt "in_port=100,dl_dst=$(mac_of $i),actions=output:$i"
   done
-  ctl=$(ls $OVSD/ovs-vswitchd-dpdk.*.ctl)
+  ctl=$OVS_CTL
   wait_for 20 test -S $OVSD/up || { echo "mux.sh: no OVS vhost-user socket"; return 1; }
   gen_run "$n" "net_virtio_user0,path=$OVSD/up,queues=1" "$W/o"
   gen_go ovs-appctl -t "$ctl" dpif-netdev/pmd-stats-clear || return 1
@@ -149,7 +129,7 @@ ovs_row() { # N
   MPPS[ovs_$n]=$(echo "$gj" | jq .rx_mpps)
   CYC[ovs_$n]=$(echo "$ps" | awk '/avg processing cycles per packet/ {print $6; exit}')
   echo "ovs    $n slice(s): ${MPPS[ovs_$n]} Mpps, ${CYC[ovs_$n]} processing cycles/packet; per slice $(echo "$gj" | jq -c .rx_per_port)"
-  ovs_stop
+  ovs_stop $OVSD
   rm -f $W/*.sock
 }
 
