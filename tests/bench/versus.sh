@@ -23,7 +23,8 @@
 #   --frame-size B  Ethernet frame size with FCS (default 64)
 #
 # The last line is one JSON object: every run's rates, vrd's busy cycles
-# per packet in each run, and the median of the pairs' ratios vrd/l3fwd.
+# per packet in each run, vrgen's share of CPU 0 in each run, and the
+# median of the pairs' ratios vrd/l3fwd.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 
@@ -64,9 +65,12 @@ l3fwd_rules "$ROUTES" "$W"
 hugepages_prepare
 taskset -p -c 0 $$ >/dev/null
 
-# gen_run DUT: one run; prints "MPPS CYCLES" (CYCLES null for l3fwd).
+# gen_run DUT: one run; prints "MPPS CYCLES SHARE": CYCLES null for
+# l3fwd, SHARE the part of CPU 0 that vrgen's polling thread got from the
+# go to the end (schedstat), which tells whether the DUT's threads on
+# CPU 0 (vrd's control thread; l3fwd has none there) took any from it.
 gen_run() {
-  local dut=$1 mac gp dp cyc=null log=$W/gen.log s=$T-v ns=${T}v
+  local dut=$1 mac gp dp cyc=null log=$W/gen.log s=$T-v ns=${T}v g0 g1 t0 t1
   rm -f "$W/a.sock" "$W/b.sock" "$W/go"
   taskset -c 0 "$VRGEN" --tx "net_vhost0,iface=$W/a.sock,queues=1" \
     --rx "net_vhost1,iface=$W/b.sock,queues=1" --routes "$ROUTES" \
@@ -91,8 +95,10 @@ gen_run() {
     dp=$VRD_PID
     mac=$(vrctl "$s" port show --json | jq -r '.[] | select(.name=="p1") | .mac')
   fi
+  g0=$(awk '{print $1}' "/proc/$gp/schedstat"); t0=$(date +%s%N)
   echo "$mac" >"$W/go.tmp" && mv "$W/go.tmp" "$W/go"
   sleep $((SECS + 2))
+  g1=$(awk '{print $1}' "/proc/$gp/schedstat"); t1=$(date +%s%N)
   if [ "$dut" = vrd ]; then
     cyc=$(vrd_cycles "$s")
   fi
@@ -103,22 +109,23 @@ gen_run() {
   # vrgen's summary covers the measured part only (after the warm-up).
   local mpps; mpps=$(tail -n 1 "$log" | jq '.rx_mpps' 2>/dev/null)
   [ -n "$mpps" ] && [ "$mpps" != null ] || { echo "versus.sh: no vrgen summary" >&2; tail -5 "$log" >&2; return 1; }
-  echo "$mpps $cyc"
+  echo "$mpps $cyc $(printf '%.4f' "$(echo "($g1 - $g0) / ($t1 - $t0)" | bc -l)")"
 }
 
-L3=() VR=() CY=()
+L3=() VR=() CY=() GL=() GV=()
 for p in $(seq "$PAIRS"); do
   gen_run l3fwd >"$W/run" || exit 1
-  read -r m _ <"$W/run"
-  L3+=("$m")
+  read -r m _ gl <"$W/run"
+  L3+=("$m"); GL+=("$gl")
   gen_run vrd >"$W/run" || exit 1
-  read -r v c <"$W/run"
-  VR+=("$v"); CY+=("$c")
-  echo "versus.sh: pair $p: l3fwd $m Mpps, vrd $v Mpps ($c busy cycles/packet), vrd/l3fwd $(echo "$v / $m" | bc -l | cut -c1-5)"
+  read -r v c gv <"$W/run"
+  VR+=("$v"); CY+=("$c"); GV+=("$gv")
+  echo "versus.sh: pair $p: l3fwd $m Mpps, vrd $v Mpps ($c busy cycles/packet), vrd/l3fwd $(echo "$v / $m" | bc -l | cut -c1-5); vrgen's share of CPU 0: $gl, $gv"
 done
 jq -c -n --argjson l "[$(IFS=,; echo "${L3[*]}")]" --argjson v "[$(IFS=,; echo "${VR[*]}")]" \
   --argjson c "[$(IFS=,; echo "${CY[*]}")]" --argjson r "$NROUTES" --argjson s "$SECS" \
   --argjson f "$FRAME" --argjson q "$QUEUE_SIZE" \
+  --argjson gl "[$(IFS=,; echo "${GL[*]}")]" --argjson gv "[$(IFS=,; echo "${GV[*]}")]" \
   '{l3fwd_mpps: $l, vrd_mpps: $v, vrd_cycles_per_pkt: $c, routes: $r, seconds: $s,
-    frame_size: $f, queue_size: $q,
+    frame_size: $f, queue_size: $q, gen_cpu_share_l3fwd: $gl, gen_cpu_share_vrd: $gv,
     ratio_median: ([range(0; $l | length)] | map($v[.] / $l[.]) | sort | .[length / 2 | floor] * 1000 | round / 1000)}'
