@@ -225,6 +225,8 @@ run_l3fwd() {
 }
 
 OVS_MAC1=02:00:00:00:0d:01 OVS_MAC2=02:00:00:00:0d:02
+# A failed set-up stops OVS and the generator waiting for it.
+ovs_abort() { ovs_stop "$1"; kill "$GEN" 2>/dev/null; wait "$GEN" 2>/dev/null; }
 run_ovs() {
   local d=$W/ovs ps nd
   if [ ! -x "$OVS_VSWITCHD" ]; then
@@ -233,13 +235,13 @@ run_ovs() {
     return 0
   fi
   gen_start "net_vhost0,iface=$W/a.sock,queues=1" "net_vhost1,iface=$W/b.sock,queues=1" || return 1
-  ovs_start "$d" modes.sh --single-file-segments || return 1
+  ovs_start "$d" modes.sh --single-file-segments || { ovs_abort "$d"; return 1; }
   # ovs-vsctl reads a double-quoted value whole, commas included.
   $OVSV add-port br0 p1 -- set Interface p1 type=dpdk ofport_request=1 \
     "options:dpdk-devargs=\"$(virtio_dev 0 $W/a.sock mac=$OVS_MAC1)\"" &&
   $OVSV add-port br0 p2 -- set Interface p2 type=dpdk ofport_request=2 \
     "options:dpdk-devargs=\"$(virtio_dev 1 $W/b.sock mac=$OVS_MAC2)\"" ||
-    { echo "modes.sh: ovs ports"; tail -5 "$d/vswitchd.log"; ovs_stop "$d"; return 1; }
+    { echo "modes.sh: ovs ports"; tail -5 "$d/vswitchd.log"; ovs_abort "$d"; return 1; }
   # The routes as flows: a /N prefix at priority N + 1, so that OVS's
   # classifier (highest priority first) gives the longest match.
   awk -v m1=$OVS_MAC1 -v m2=$OVS_MAC2 -v g="$GEN_RX_MAC" '{
@@ -249,7 +251,7 @@ run_ovs() {
   echo "priority=0,actions=drop" >> $W/ovs.flows
   ovs-ofctl del-flows unix:$d/br0.mgmt &&
   ovs-ofctl add-flows unix:$d/br0.mgmt $W/ovs.flows ||
-    { echo "modes.sh: ovs flows"; ovs_stop "$d"; return 1; }
+    { echo "modes.sh: ovs flows"; ovs_abort "$d"; return 1; }
   ovs-appctl -t "$OVS_CTL" dpif-netdev/pmd-stats-clear >/dev/null
   gen_finish $OVS_MAC1 || { ovs_stop "$d"; return 1; }
   # OVS's own figure: its PMD's cycles per packet over the whole search,
