@@ -28,6 +28,9 @@ queue_size_check() {
   (( (QUEUE_SIZE & (QUEUE_SIZE - 1)) == 0 )) ||
     { echo "$1: --queue-size '$QUEUE_SIZE': a power of 2 from 64 to 32768"; exit 2; }
 }
+# sched_ns TID: nanoseconds thread TID has spent on a CPU (schedstat), 0
+# when it is gone: how much of its CPU a busy poller actually got.
+sched_ns() { awk '{print $1}' /proc/"$1"/schedstat 2>/dev/null || echo 0; }
 # virtio_dev N SOCK [MORE]: devargs of the benchmarks' virtio-user port N
 # on vhost-user socket SOCK, $QUEUE_SIZE descriptors, MORE appended.
 virtio_dev() { echo "net_virtio_user$1,path=$2,queue_size=$QUEUE_SIZE${3:+,$3}"; }

@@ -211,7 +211,6 @@ echo "forward.sh: $TABLE_DESC ($nroutes routes in vrd), $FLOWS flows, $FRAME-byt
 # The machine may be shared: how much of its CPU each busy-polling thread
 # actually got (schedstat: ns on the CPU) tells whether something else
 # disturbed a round.
-sched_ns() { awk '{print $1}' /proc/"$1"/schedstat 2>/dev/null || echo 0; }
 ROUND_FILTER=$(cat <<'EOF'
   ($secs | tonumber) as $t |
   ($s.ports[] | select(.name=="p1")) as $p1 |

@@ -154,11 +154,14 @@ row() { # DUT CYCLES: appends the CSV row from RES
 
 # vrd's drops by reason over the whole search (all trials), kept in
 # dut.jsonl and the report: where the loss that bounds the NDR happened.
+dut_drops() { # DUT JSON: its drops by reason, {} when none
+  echo "{\"mode\": \"$MODE\", \"frame_size\": $SIZE, \"dut_drops\": $2}" >> "$OUT/dut.jsonl"
+  [ "$2" = "{}" ] || echo "  $1 drops during the search: $2"
+}
 vrd_drops() {
   local d
   d=$(vrctl "$1" stats --json | jq -c '.totals.drops | with_entries(select(.value > 0))') || return
-  echo "{\"mode\": \"$MODE\", \"frame_size\": $SIZE, \"dut_drops\": $d}" >> "$OUT/dut.jsonl"
-  [ "$d" = "{}" ] || echo "  vrd drops during the search: $d"
+  dut_drops vrd "$d"
 }
 vrd_down() { kill "$VRD_PID" 2>/dev/null; wait "$VRD_PID" 2>/dev/null; ip netns del "$1"; }
 
@@ -260,7 +263,7 @@ run_ovs() {
   row ovs "$(echo "$ps" | awk '/avg processing cycles per packet/ {print $6; exit}')"
   # What matched no route: the drop flow's packets, kept with vrd's drops.
   nd=$(ovs-ofctl dump-flows unix:$d/br0.mgmt | awk '/priority=0 actions=drop/ {sub(/.*n_packets=/, ""); sub(/,.*/, ""); print; exit}')
-  echo "{\"mode\": \"$MODE\", \"frame_size\": $SIZE, \"dut_drops\": $([ "${nd:-0}" -gt 0 ] && echo "{\"ovs_no_route\": $nd}" || echo "{}")}" >> "$OUT/dut.jsonl"
+  dut_drops ovs "$([ "${nd:-0}" -gt 0 ] && echo "{\"ovs_no_route\": $nd}" || echo "{}")"
   ovs_stop "$d"
 }
 

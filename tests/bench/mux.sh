@@ -112,7 +112,7 @@ vrmux_row() { # N
 
 ovs_row() { # N
   [ -n "${MUX_DEBUG:-}" ] && set -x
-  local n=$1 i gj ps ctl
+  local n=$1 i gj ps
   ovs_start $OVSD mux.sh || { echo "mux.sh: OVS did not start"; return 1; }
   $OVSV add-port br0 up -- set Interface up type=dpdkvhostuser ofport_request=100
   ovs-ofctl del-flows unix:$OVSD/br0.mgmt
@@ -120,12 +120,11 @@ ovs_row() { # N
     $OVSV add-port br0 s$i -- set Interface s$i type=dpdkvhostuserclient options:vhost-server-path=$W/o$i.sock ofport_request=$i
     ovs-ofctl add-flow unix:$OVSD/br0.mgmt "in_port=100,dl_dst=$(mac_of $i),actions=output:$i"
   done
-  ctl=$OVS_CTL
   wait_for 20 test -S $OVSD/up || { echo "mux.sh: no OVS vhost-user socket"; return 1; }
   gen_run "$n" "net_virtio_user0,path=$OVSD/up,queues=1" "$W/o"
-  gen_go ovs-appctl -t "$ctl" dpif-netdev/pmd-stats-clear || return 1
+  gen_go ovs-appctl -t "$OVS_CTL" dpif-netdev/pmd-stats-clear || return 1
   gj=$GJ
-  ps=$(ovs-appctl -t "$ctl" dpif-netdev/pmd-stats-show)
+  ps=$(ovs-appctl -t "$OVS_CTL" dpif-netdev/pmd-stats-show)
   MPPS[ovs_$n]=$(echo "$gj" | jq .rx_mpps)
   CYC[ovs_$n]=$(echo "$ps" | awk '/avg processing cycles per packet/ {print $6; exit}')
   echo "ovs    $n slice(s): ${MPPS[ovs_$n]} Mpps, ${CYC[ovs_$n]} processing cycles/packet; per slice $(echo "$gj" | jq -c .rx_per_port)"

@@ -95,10 +95,10 @@ gen_run() {
     dp=$VRD_PID
     mac=$(vrctl "$s" port show --json | jq -r '.[] | select(.name=="p1") | .mac')
   fi
-  g0=$(awk '{print $1}' "/proc/$gp/schedstat"); t0=$(date +%s%N)
+  g0=$(sched_ns "$gp"); t0=$(date +%s%N)
   echo "$mac" >"$W/go.tmp" && mv "$W/go.tmp" "$W/go"
   sleep $((SECS + 2))
-  g1=$(awk '{print $1}' "/proc/$gp/schedstat"); t1=$(date +%s%N)
+  g1=$(sched_ns "$gp"); t1=$(date +%s%N)
   if [ "$dut" = vrd ]; then
     cyc=$(vrd_cycles "$s")
   fi
