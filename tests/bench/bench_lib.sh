@@ -67,17 +67,17 @@ l3fwd_rules() {
   echo "R2001:db8::/32 1" > "$2/l3fwd-v6.cfg"
 }
 
-# l3fwd_cmd DIR PREFIX SOCK_A SOCK_B DEST_MAC: sets L3FWD_CMD, l3fwd as the
-# benchmarks run it: lcore 1, virtio-user ports 0 (mac L3FWD_MAC) and 1 on
-# the two vhost-user sockets ($QUEUE_SIZE descriptors), LPM, the rules of
-# l3fwd_rules in DIR, every route out of port 1 to DEST_MAC. Built by
-# example_build into DIR/ex.
+# l3fwd_cmd DIR PREFIX DEV_A DEV_B DEST_MAC: sets L3FWD_CMD, l3fwd as the
+# benchmarks run it: lcore 1, ports 0 and 1 the vdevs DEV_A and DEV_B
+# (virtio_dev's, with mac=$L3FWD_MAC on port 0, or vhost-user servers),
+# LPM, the rules of l3fwd_rules in DIR, every route out of port 1 to
+# DEST_MAC. Built by example_build into DIR/ex.
 L3FWD_MAC=02:00:00:00:0b:01
 l3fwd_cmd() {
   local dir=$1 prefix=$2 a=$3 b=$4 dmac=$5
   L3FWD_CMD=("$dir/ex/l3fwd/build/l3fwd" -l 1 --file-prefix="$prefix" -m 1024 --no-pci
     --in-memory --single-file-segments
-    --vdev "$(virtio_dev 0 "$a" mac=$L3FWD_MAC)" --vdev "$(virtio_dev 1 "$b")"
+    --vdev "$a" --vdev "$b"
     -- -p 0x3 --lookup=lpm --parse-ptype --config="(0,0,1),(1,0,1)" --eth-dest=1,"$dmac"
     --rule_ipv4="$dir/l3fwd-v4.cfg" --rule_ipv6="$dir/l3fwd-v6.cfg")
 }

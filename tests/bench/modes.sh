@@ -223,7 +223,7 @@ run_l3fwd() {
   example_build $W/ex l3fwd "$L3FWD_SED" || { echo "modes.sh: l3fwd did not build"; return 1; }
   l3fwd_rules $ROUTES $W
   gen_start "net_vhost0,iface=$W/a.sock,queues=1" "net_vhost1,iface=$W/b.sock,queues=1" || return 1
-  l3fwd_cmd $W $T-l3 $W/a.sock $W/b.sock $GEN_RX_MAC
+  l3fwd_cmd $W $T-l3 "$(virtio_dev 0 $W/a.sock mac=$L3FWD_MAC)" "$(virtio_dev 1 $W/b.sock)" $GEN_RX_MAC
   example_run l3fwd $L3FWD_MAC 120 "${L3FWD_CMD[@]}"
 }
 

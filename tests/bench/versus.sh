@@ -15,12 +15,20 @@
 #
 #   tests/bench/versus.sh [--pairs N] [--seconds S] [--routes N]
 #       [--vrd-args "ARGS"] [--queue-size N] [--frame-size B]
+#       [--dut-ports virtio|vhost]
 #   --pairs N       l3fwd-vrd pairs (default 3)
 #   --seconds S     measured seconds per run, after 2 s of warm-up (default 7)
 #   --routes N      random prefixes of the full table (default 100000)
 #   --vrd-args A    more vrd options, e.g. "--mbufs 32768"
 #   --queue-size N  descriptors per virtio-user ring (default 256, DPDK's)
 #   --frame-size B  Ethernet frame size with FCS (default 64)
+#   --dut-ports P   virtio (the default, as drawn above): the DUT on
+#                   virtio-user, vrgen on the vhost-user side, which copies
+#                   every packet in and out, so vrgen is the bottleneck and
+#                   the ratio measures how the DUT slows vrgen. vhost: the
+#                   other way round; the DUT makes the copies and is the
+#                   bottleneck, so the ratio compares the DUTs' capacity
+#                   (copies included, the same in both).
 #
 # The last line is one JSON object: every run's rates, vrd's busy cycles
 # per packet in each run, vrgen's share of CPU 0 in each run, and the
@@ -28,7 +36,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 
-PAIRS=3 SECS=7 NROUTES=100000 VRD_ARGS= FRAME=64
+PAIRS=3 SECS=7 NROUTES=100000 VRD_ARGS= FRAME=64 DUT_PORTS=virtio
 TABLE=$SHARED/data/fullview-2024-v4.txt.gz
 while [ $# -gt 0 ]; do
   case $1 in
@@ -38,6 +46,7 @@ while [ $# -gt 0 ]; do
     --vrd-args) VRD_ARGS=${2-}; shift;;
     --queue-size) QUEUE_SIZE=${2-}; shift;;
     --frame-size) FRAME=${2-}; shift;;
+    --dut-ports) DUT_PORTS=${2-}; shift;;
     -h|--help) sed -n '2,/^source/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0;;
     *) echo "versus.sh: unknown option $1 (see --help)"; exit 2;;
   esac
@@ -49,6 +58,7 @@ opt_int versus.sh --pairs "$PAIRS" 1 100
 opt_secs versus.sh --seconds "$SECS" 1 3600
 opt_int versus.sh --routes "$NROUTES" 1 10000000
 opt_int versus.sh --frame-size "$FRAME" 64 1518
+case $DUT_PORTS in virtio|vhost) ;; *) echo "versus.sh: --dut-ports: '$DUT_PORTS' is neither virtio nor vhost"; exit 2;; esac
 [ -f "$TABLE" ] || skip "no route table $TABLE (set VR_SHARED)"
 [ "$(nproc --all)" -ge 2 ] || skip "needs 2 CPUs"
 
@@ -65,36 +75,59 @@ l3fwd_rules "$ROUTES" "$W"
 hugepages_prepare
 taskset -p -c 0 $$ >/dev/null
 
+# gen_start A B: vrgen on CPU 0, sending on A and receiving on B (ports
+# of either kind); sets GP and GEN_RX_MAC.
+gen_start() {
+  taskset -c 0 "$VRGEN" --tx "$1" --rx "$2" --routes "$ROUTES" \
+    --go-file "$W/go" --flows 4096 --frame-size "$FRAME" --rate 0 --warmup 2 \
+    --duration 0 --wait 300 --quiet -- -l 0 --file-prefix "$T-gen" --in-memory \
+    --single-file-segments -m 512 --no-pci --no-telemetry --log-level '*:warning' >"$W/gen.log" 2>&1 &
+  GP=$!; LIB_PIDS+=("$GP")
+  for _ in $(seq 300); do grep -q "^vrgen: port rx" "$W/gen.log" && break; sleep 0.1; done
+  GEN_RX_MAC=$(awk '/^vrgen: port rx/ {print $NF}' "$W/gen.log")
+  [ -n "$GEN_RX_MAC" ] || { echo "versus.sh: vrgen did not start" >&2; tail -5 "$W/gen.log" >&2; return 1; }
+}
+
+# dut_start DUT DEV1 DEV2: the DUT forwarding DEV1 -> DEV2 towards
+# $GEN_RX_MAC, its poller on CPU 1; sets DP, and MAC (DEV1's).
+dut_start() {
+  local dut=$1 d1=$2 d2=$3 s=$T-v ns=${T}v
+  if [ "$dut" = l3fwd ]; then
+    l3fwd_cmd "$W" "$T-l3" "$d1" "$d2" "$GEN_RX_MAC"
+    taskset -c 1 "${L3FWD_CMD[@]}" >"$W/dut.log" 2>&1 &
+    DP=$!; LIB_PIDS+=("$DP")
+    for _ in $(seq 1200); do grep -q 'entering main loop' "$W/dut.log" && break; sleep 0.1; done
+    # l3fwd prints each port's MAC as "Port N ... Address:XX:XX:..."
+    MAC=$(grep -o 'Address:[0-9A-Fa-f:]*' "$W/dut.log" | head -1 | cut -d: -f2- | tr 'A-F' 'a-f')
+  else
+    # shellcheck disable=SC2086
+    vrd_up "$ns" "$s" "$d1" "$d2" $VRD_ARGS --busy-poll -- --lcores=0@0,1@1 -m 1024 --no-pci >&2 ||
+      { echo "versus.sh: vrd set-up failed" >&2; return 1; }
+    DP=$VRD_PID
+    MAC=$(vrctl "$s" port show --json | jq -r '.[] | select(.name=="p1") | .mac')
+  fi
+  [ -n "$MAC" ] || { echo "versus.sh: $dut did not start" >&2; tail -5 "$W/dut.log" >&2; return 1; }
+}
+
 # gen_run DUT: one run; prints "MPPS CYCLES SHARE": CYCLES null for
 # l3fwd, SHARE the part of CPU 0 that vrgen's polling thread got from the
 # go to the end (schedstat), which tells whether the DUT's threads on
 # CPU 0 (vrd's control thread; l3fwd has none there) took any from it.
+# With --dut-ports virtio, vrgen's vhost-user ports are the servers and
+# start first; with vhost, the DUT's are, and vrgen's receiving
+# virtio-user port takes a fixed MAC the DUT is told in advance.
 gen_run() {
-  local dut=$1 mac gp dp cyc=null log=$W/gen.log s=$T-v ns=${T}v g0 g1 t0 t1
+  local dut=$1 gp dp cyc=null log=$W/gen.log s=$T-v ns=${T}v g0 g1 t0 t1 mac
   rm -f "$W/a.sock" "$W/b.sock" "$W/go"
-  taskset -c 0 "$VRGEN" --tx "net_vhost0,iface=$W/a.sock,queues=1" \
-    --rx "net_vhost1,iface=$W/b.sock,queues=1" --routes "$ROUTES" \
-    --go-file "$W/go" --flows 4096 --frame-size "$FRAME" --rate 0 --warmup 2 \
-    --duration 0 --wait 300 --quiet -- -l 0 --file-prefix "$T-gen" --in-memory \
-    --single-file-segments -m 512 --no-pci --no-telemetry --log-level '*:warning' >"$log" 2>&1 &
-  gp=$!; LIB_PIDS+=("$gp")
-  for _ in $(seq 300); do grep -q "^vrgen: port rx" "$log" && break; sleep 0.1; done
-  GEN_RX_MAC=$(awk '/^vrgen: port rx/ {print $NF}' "$log")
-  [ -n "$GEN_RX_MAC" ] || { echo "versus.sh: vrgen did not start" >&2; tail -5 "$log" >&2; return 1; }
-  if [ "$dut" = l3fwd ]; then
-    mac=$L3FWD_MAC
-    l3fwd_cmd "$W" "$T-l3" "$W/a.sock" "$W/b.sock" "$GEN_RX_MAC"
-    taskset -c 1 "${L3FWD_CMD[@]}" >"$W/dut.log" 2>&1 &
-    dp=$!; LIB_PIDS+=("$dp")
-    for _ in $(seq 1200); do grep -q 'entering main loop' "$W/dut.log" && break; sleep 0.1; done
+  if [ "$DUT_PORTS" = virtio ]; then
+    gen_start "net_vhost0,iface=$W/a.sock,queues=1" "net_vhost1,iface=$W/b.sock,queues=1" || return 1
+    dut_start "$dut" "$(virtio_dev 0 "$W/a.sock" "mac=$L3FWD_MAC")" "$(virtio_dev 1 "$W/b.sock")" || return 1
   else
-    # shellcheck disable=SC2086
-    vrd_up "$ns" "$s" "$(virtio_dev 0 "$W/a.sock")" "$(virtio_dev 1 "$W/b.sock")" \
-      $VRD_ARGS --busy-poll -- --lcores=0@0,1@1 -m 1024 --no-pci >&2 ||
-      { echo "versus.sh: vrd set-up failed" >&2; return 1; }
-    dp=$VRD_PID
-    mac=$(vrctl "$s" port show --json | jq -r '.[] | select(.name=="p1") | .mac')
+    GEN_RX_MAC=02:00:00:00:0e:02
+    dut_start "$dut" "net_vhost0,iface=$W/a.sock,queues=1" "net_vhost1,iface=$W/b.sock,queues=1" || return 1
+    gen_start "$(virtio_dev 0 "$W/a.sock")" "$(virtio_dev 1 "$W/b.sock" "mac=$GEN_RX_MAC")" || return 1
   fi
+  gp=$GP dp=$DP mac=$MAC
   g0=$(sched_ns "$gp"); t0=$(date +%s%N)
   echo "$mac" >"$W/go.tmp" && mv "$W/go.tmp" "$W/go"
   sleep $((SECS + 2))

@@ -40,6 +40,7 @@ refused versus.sh --routes --routes 0
 refused versus.sh --frame-size --frame-size 2000
 refused versus.sh --queue-size --queue-size 48
 refused versus.sh --pairs --pairs
+refused versus.sh --dut-ports --dut-ports foo
 
 refused modes.sh "unknown mode 'bogus'" --modes "native bogus"
 refused modes.sh "one, each or default" --modes vm-virtio@two
