@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * vrgen's stamps: every packet carries a sequence number and the TSC at
- * which it was filled, right after its UDP header (offset 42 of the
- * frame, whatever --ip-size: a small IP packet's stamp runs into the
- * Ethernet padding, which a forwarder keeps). The receiver counts unique
+ * which it was filled, right after its UDP header (gen_flows.h: offset 42
+ * of an IPv4 frame, whatever --ip-size: a small IP packet's stamp runs
+ * into the Ethernet padding, which a forwarder keeps; 62 over IPv6). The receiver counts unique
  * packets, duplicates and reordering exactly, and keeps a latency
  * histogram (TSC cycles, 16 linear steps per power of two: about 6%).
  */
@@ -12,7 +12,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define GEN_STAMP_OFF 42             /* Ethernet 14 + IPv4 20 + UDP 8 */
 #define GEN_STAMP_LEN 16
 /* Sequence numbers a duplicate is told from a late packet within. */
 #define GEN_SEQ_WINDOW (1u << 24)

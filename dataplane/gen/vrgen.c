@@ -5,7 +5,7 @@
  *         [--flows N] [--frame-size B] [--duration S] [--warmup S]
  *         [--rate PPS] [--go-file PATH] ... [-- EAL options]
  *
- * It sends UDP/IPv4 frames on the tx port, to random addresses inside
+ * It sends UDP over IPv4 or IPv6 (--ipv6) on the tx port, to random addresses inside
  * random prefixes of a route file (so that a router's lookups hit its FIB
  * the way real traffic does), and counts what comes back on the rx port.
  * One core: tx and rx are polled in turn by the main lcore.
@@ -60,6 +60,7 @@
 #include <rte_memcpy.h>
 #include <rte_udp.h>
 
+#include "gen_flows.h"
 #include "gen_probe.h"
 #include "gen_seq.h"
 #include "vr_eal.h"
@@ -92,7 +93,10 @@ struct opts {
 	unsigned int n_rx;
 	struct rte_ether_addr dst_mac[MAC_MAX];
 	unsigned int n_dst_mac;      /* 0: from the go file */
-	uint32_t src_ip;             /* host order */
+	int family;                  /* 4 or 6 (--ipv6) */
+	const char *src;             /* --src; NULL: the family's default */
+	struct gen_addr src_ip;
+	bool frame_set;              /* --frame-size or --ip-size given */
 	unsigned int ip_size;        /* IP packet bytes; 0: frame - 18 */
 	bool ndr;                    /* RFC 2544 NDR and PDR searches */
 	double trial_s;              /* one search trial */
@@ -106,10 +110,6 @@ struct opts {
 	int lat_cpu[2];              /* --cpu-latency; -1: not asked */
 };
 
-struct prefix {
-	uint32_t ip;                 /* host order, host bits clear */
-	uint8_t len;
-};
 
 struct port {
 	const char *role;
@@ -137,24 +137,29 @@ usage(FILE *f)
 {
 	fprintf(f,
 "usage: vrgen --tx DEVARGS --rx DEVARGS --routes FILE [options] [-- EAL options]\n"
-"Sends UDP/IPv4 to random addresses inside random prefixes of FILE on the tx\n"
-"port and counts what arrives on the rx port. The last output line is JSON:\n"
+"Sends UDP over IPv4 (or IPv6) to random addresses inside random prefixes of\n"
+"FILE on the tx port and counts what arrives on the rx port. The last output\n"
+"line is JSON:\n"
 "{\"tx\", \"rx\", \"tx_mpps\", \"rx_mpps\", \"seconds\", ...} over the measured window.\n"
 "  --tx DEVARGS       port to send on, e.g. net_vhost0,iface=/tmp/a.sock,queues=1\n"
 "  --rx DEVARGS       port to receive on (may be the tx port's devargs); up\n"
 "                     to %d --rx, e.g. one per slice behind a multiplexer\n"
-"  --routes FILE      prefixes, one a line, plain or gzip; IPv4 lines are used\n"
+"  --routes FILE      prefixes, one a line, plain or gzip; those of the\n"
+"                     family sent are used\n"
+"  --ipv6             send IPv6 (UDP checksums kept right, flow label = flow);\n"
+"                     frames of %d bytes at least (the default), IP packets\n"
+"                     of %d\n"
 "  --dst-mac MAC[,MAC] destination MAC (the router's input port); with\n"
 "                     several (up to %d), flow i goes to MAC i %% count\n"
 "  --go-file PATH     before sending, wait until PATH exists; when --dst-mac\n"
 "                     is not given, PATH's first line holds the MACs\n"
-"  --src IP           source address (default 10.0.1.2); destinations in its\n"
-"                     /24 are not drawn\n"
+"  --src IP           source address (default 10.0.1.2, or 2001:db8:1::2);\n"
+"                     destinations in its /24 (/64) are not drawn\n"
 "  --flows N          packet templates (distinct destinations), default 4096\n"
 "  --frame-size B     Ethernet frame with its 4-byte FCS, %d..%d (default 64:\n"
 "                     60 bytes in the mbuf, as RFC 2544 counts)\n"
 "  --ip-size B        the IP packet's size instead (28..1500; the migration\n"
-"                     study's convention): frame = max(64, B + 18)\n"
+"                     study's convention): frame = max(64 or %d, B + 18)\n"
 "  --ndr              RFC 2544: binary search for the zero-loss rate (NDR)\n"
 "                     and the partial-drop rate (PDR), one JSON line per\n"
 "                     trial, then {\"ndr_mpps\", \"pdr_mpps\", ...}\n"
@@ -185,7 +190,8 @@ usage(FILE *f)
 "EAL options follow --, e.g. -- -l 0 --in-memory -m 512 --no-pci.\n"
 "Packets the tx port refuses (ring full) are kept and sent again: nothing is\n"
 "dropped by vrgen; tx_retries counts the refusals.\n",
-		RX_MAX, MAC_MAX, FRAME_MIN, FRAME_MAX, BURST_MAX);
+		RX_MAX, GEN_FRAME_MIN6, GEN_IP_MIN6, MAC_MAX, FRAME_MIN,
+		FRAME_MAX, GEN_FRAME_MIN6, BURST_MAX);
 }
 
 static int
@@ -243,6 +249,41 @@ macs_parse(const char *list, struct rte_ether_addr *macs, unsigned int *n)
 	return 0;
 }
 
+/* What depends on the family (--ipv6 may come after the sizes). */
+static int
+sizes_and_src_check(struct opts *o)
+{
+	const bool v6 = o->family == 6;
+	const unsigned int ip_min = v6 ? GEN_IP_MIN6 : GEN_IP_MIN4;
+	const unsigned int frame_min = v6 ? GEN_FRAME_MIN6 : GEN_FRAME_MIN4;
+	const char *src = o->src ? o->src : v6 ? "2001:db8:1::2" : "10.0.1.2";
+
+	if (o->ip_size != 0) {
+		if (o->ip_size < ip_min) {
+			fprintf(stderr, "vrgen: --ip-size %u: an IPv%d packet "
+				"needs at least %u bytes (headers and stamp)\n",
+				o->ip_size, o->family, ip_min);
+			return -1;
+		}
+		/* RFC 2544 frames: at least 64 bytes with the FCS; a
+		 * small IP packet is padded. */
+		o->frame = RTE_MAX(frame_min, o->ip_size + 18);
+	} else if (!o->frame_set) {
+		o->frame = frame_min;
+	} else if (o->frame < frame_min) {
+		fprintf(stderr, "vrgen: --frame-size %u: IPv6 frames need at "
+			"least %u bytes (Ethernet, IPv6, UDP, stamp, FCS)\n",
+			o->frame, frame_min);
+		return -1;
+	}
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, src, o->src_ip.b) != 1) {
+		fprintf(stderr, "vrgen: --src '%s' is not an IPv%d address%s\n",
+			src, o->family, v6 ? "" : " (--ipv6 for IPv6)");
+		return -1;
+	}
+	return 0;
+}
+
 static int
 parse_args(int argc, char **argv, struct opts *o, int *eal_argc,
 	   char ***eal_argv)
@@ -254,6 +295,7 @@ parse_args(int argc, char **argv, struct opts *o, int *eal_argc,
 		{ "dst-mac", required_argument, NULL, 'd' },
 		{ "go-file", required_argument, NULL, 'g' },
 		{ "src", required_argument, NULL, 's' },
+		{ "ipv6", no_argument, NULL, '6' },
 		{ "flows", required_argument, NULL, 'f' },
 		{ "frame-size", required_argument, NULL, 'F' },
 		{ "ip-size", required_argument, NULL, 'I' },
@@ -278,7 +320,6 @@ parse_args(int argc, char **argv, struct opts *o, int *eal_argc,
 	};
 	int c, dash;
 	unsigned long v;
-	struct in_addr a;
 
 	dash = vr_args_eal_split(argc, argv, eal_argc, eal_argv);
 	while ((c = getopt_long(dash, argv, "h", lopts, NULL)) != -1) {
@@ -304,11 +345,10 @@ parse_args(int argc, char **argv, struct opts *o, int *eal_argc,
 			o->go_file = optarg;
 			break;
 		case 's':
-			if (inet_pton(AF_INET, optarg, &a) != 1) {
-				fprintf(stderr, "vrgen: bad --src '%s'\n", optarg);
-				return -1;
-			}
-			o->src_ip = ntohl(a.s_addr);
+			o->src = optarg;
+			break;
+		case '6':
+			o->family = 6;
 			break;
 		case 'f':
 			if (parse_uint(optarg, 1, 1u << 24, &v) < 0) {
@@ -318,15 +358,13 @@ parse_args(int argc, char **argv, struct opts *o, int *eal_argc,
 			o->flows = (unsigned int)v;
 			break;
 		case 'I':
-			if (parse_uint(optarg, 28, FRAME_MAX - 18, &v) < 0) {
-				fprintf(stderr, "vrgen: --ip-size: 28 to %d\n",
-					FRAME_MAX - 18);
+			if (parse_uint(optarg, GEN_IP_MIN4, FRAME_MAX - 18, &v) < 0) {
+				fprintf(stderr, "vrgen: --ip-size: %d to %d\n",
+					GEN_IP_MIN4, FRAME_MAX - 18);
 				return -1;
 			}
 			o->ip_size = (unsigned int)v;
-			/* RFC 2544 frames: at least 64 bytes with the FCS;
-			 * a small IP packet is padded. */
-			o->frame = RTE_MAX(FRAME_MIN, (int)v + 18);
+			o->frame_set = true;
 			break;
 		case 'N':
 			o->ndr = true;
@@ -364,6 +402,7 @@ parse_args(int argc, char **argv, struct opts *o, int *eal_argc,
 			}
 			o->frame = (unsigned int)v;
 			o->ip_size = 0;
+			o->frame_set = true;
 			break;
 		case 'D':
 			if (parse_double(optarg, 0, 1e7, &o->duration) < 0) {
@@ -448,179 +487,7 @@ parse_args(int argc, char **argv, struct opts *o, int *eal_argc,
 			"from\n");
 		return -1;
 	}
-	return 0;
-}
-
-/* ---------- destinations ---------- */
-
-/* xorshift64*: reproducible for a seed, good enough to pick addresses. */
-static uint64_t
-rnd_next(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	*s = x;
-	return x * 0x2545F4914F6CDD1DULL;
-}
-
-/* Reads the IPv4 prefixes of a route file (plain or gzip: zlib reads
- * both). Lines: a prefix first, anything after it ignored; '#' comments,
- * blank lines and IPv6 prefixes are skipped. */
-static int
-routes_read(const char *path, struct prefix **out, size_t *n_out)
-{
-	gzFile f = gzopen(path, "r");
-	struct prefix *v = NULL;
-	size_t n = 0, cap = 0, lineno = 0, bad = 0;
-	char line[512];
-
-	if (f == NULL) {
-		fprintf(stderr, "vrgen: cannot open %s: %s\n", path,
-			errno ? strerror(errno) : "out of memory");
-		return -1;
-	}
-	while (gzgets(f, line, sizeof(line)) != NULL) {
-		char *p = line, *w, *slash, *end;
-		struct in_addr a;
-		unsigned long len = 32;
-
-		lineno++;
-		while (isspace((unsigned char)*p))
-			p++;
-		if (*p == '\0' || *p == '#')
-			continue;
-		w = p;
-		while (*p != '\0' && !isspace((unsigned char)*p))
-			p++;
-		*p = '\0';
-		if (strchr(w, ':') != NULL)
-			continue;        /* IPv6 */
-		slash = strchr(w, '/');
-		if (slash != NULL) {
-			*slash = '\0';
-			errno = 0;
-			len = strtoul(slash + 1, &end, 10);
-			if (slash[1] == '\0' || *end != '\0' || errno || len > 32) {
-				bad++;
-				continue;
-			}
-		}
-		if (inet_pton(AF_INET, w, &a) != 1) {
-			bad++;
-			continue;
-		}
-		if (n == cap) {
-			struct prefix *nv;
-
-			cap = cap ? cap * 2 : 65536;
-			nv = realloc(v, cap * sizeof(*v));
-			if (nv == NULL) {
-				fprintf(stderr, "vrgen: out of memory\n");
-				free(v);
-				gzclose(f);
-				return -1;
-			}
-			v = nv;
-		}
-		v[n].len = (uint8_t)len;
-		v[n].ip = ntohl(a.s_addr) & (len ? ~0u << (32 - len) : 0);
-		n++;
-	}
-	if (!gzeof(f)) {
-		int e;
-
-		fprintf(stderr, "vrgen: %s: read error: %s\n", path, gzerror(f, &e));
-		free(v);
-		gzclose(f);
-		return -1;
-	}
-	gzclose(f);
-	if (bad > 0)
-		fprintf(stderr, "vrgen: %s: %zu of %zu lines are not prefixes; "
-			"skipped\n", path, bad, lineno);
-	if (n == 0) {
-		fprintf(stderr, "vrgen: %s: no IPv4 prefix\n", path);
-		free(v);
-		return -1;
-	}
-	*out = v;
-	*n_out = n;
-	return 0;
-}
-
-/* A destination a router forwards: unicast, not 0/8, 127/8, multicast or
- * class E, and not on the source's /24 (the router's own link). */
-static bool
-dst_ok(uint32_t d, uint32_t src)
-{
-	uint8_t o = (uint8_t)(d >> 24);
-
-	if (o == 0 || o == 127 || o >= 224)
-		return false;
-	return (d & 0xffffff00u) != (src & 0xffffff00u);
-}
-
-static int
-dsts_pick(const struct prefix *p, size_t np, unsigned int flows,
-	  uint32_t src, uint64_t seed, uint32_t *dst)
-{
-	uint64_t s = seed * 0x9E3779B97F4A7C15ULL + 0x6A09E667F3BCC909ULL;
-	unsigned long tries = 0;
-
-	if (s == 0)
-		s = 1;
-	for (unsigned int i = 0; i < flows;) {
-		const struct prefix *q = &p[rnd_next(&s) % np];
-		uint32_t host = q->len == 32 ? 0 :
-				(uint32_t)rnd_next(&s) & (~0u >> q->len);
-		uint32_t d = q->ip | host;
-
-		if (dst_ok(d, src))
-			dst[i++] = d;
-		else if (++tries > 100ul * flows + 1000) {
-			fprintf(stderr, "vrgen: the route file has too few "
-				"forwardable unicast destinations\n");
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* ---------- templates ---------- */
-
-/* Ether / IPv4 / UDP / zeros; frame = mbuf length (FCS excluded). */
-static void
-template_build(uint8_t *buf, unsigned int frame, unsigned int ip_size,
-	       const struct rte_ether_addr *src_mac,
-	       const struct rte_ether_addr *dst_mac, uint32_t src, uint32_t dst,
-	       uint16_t sport, uint16_t id)
-{
-	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)buf;
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
-	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
-	uint16_t l3 = (uint16_t)(ip_size ? ip_size : frame - sizeof(*eth));
-
-	memset(buf, 0, frame);
-	rte_ether_addr_copy(dst_mac, &eth->dst_addr);
-	rte_ether_addr_copy(src_mac, &eth->src_addr);
-	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->total_length = rte_cpu_to_be_16(l3);
-	ip->packet_id = rte_cpu_to_be_16(id);
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_UDP;
-	ip->src_addr = rte_cpu_to_be_32(src);
-	ip->dst_addr = rte_cpu_to_be_32(dst);
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	udp->src_port = rte_cpu_to_be_16(sport);
-	udp->dst_port = RTE_BE16(9);         /* discard */
-	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(l3 - sizeof(*ip)));
-	/* No UDP checksum (RFC 768 allows it over IPv4): every packet's
-	 * stamp differs, and the router does not look. */
-	udp->dgram_cksum = 0;
+	return sizes_and_src_check(o);
 }
 
 /* ---------- ports ---------- */
@@ -781,36 +648,22 @@ wait_ready(const struct opts *o, const struct port *tx, const struct port *rx,
 
 /* ---------- the loop ---------- */
 
-static inline bool
-ours(const struct rte_mbuf *m, uint32_t src_be)
-{
-	const struct rte_ether_hdr *eth;
-	const struct rte_ipv4_hdr *ip;
-
-	if (m->data_len < sizeof(*eth) + sizeof(*ip))
-		return false;
-	eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	ip = (const struct rte_ipv4_hdr *)(eth + 1);
-	return eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
-	       ip->src_addr == src_be;
-}
-
 /* rx_idx: the receive port's index, or -1 for the tx port. */
 static inline void
-rx_poll(uint16_t port, int rx_idx, uint32_t src_be, struct counts *c)
+rx_poll(uint16_t port, int rx_idx, const struct gen_match *g, struct counts *c)
 {
 	struct rte_mbuf *m[BURST_MAX];
 	uint16_t n = rte_eth_rx_burst(port, 0, m, BURST_MAX);
 
 	for (uint16_t i = 0; i < n; i++) {
-		if (rx_idx >= 0 && ours(m[i], src_be)) {
+		if (rx_idx >= 0 && gen_ours(m[i], g)) {
 			uint64_t st[2];
 
 			c->rx++;
 			c->rx_port[rx_idx]++;
-			if (likely(m[i]->data_len >= GEN_STAMP_OFF + GEN_STAMP_LEN)) {
+			if (likely(m[i]->data_len >= g->stamp_off + GEN_STAMP_LEN)) {
 				memcpy(st, rte_pktmbuf_mtod_offset(m[i], void *,
-							       GEN_STAMP_OFF),
+							       g->stamp_off),
 				       GEN_STAMP_LEN);
 				gen_rx_seq_account(&rxs, st[0], st[1], rte_rdtsc());
 			}
@@ -824,12 +677,12 @@ rx_poll(uint16_t port, int rx_idx, uint32_t src_be, struct counts *c)
 
 static inline void
 rx_poll_all(const struct port *tx, const struct port *rx, unsigned int n_rx,
-	    bool same, uint32_t src_be, struct counts *c)
+	    bool same, const struct gen_match *g, struct counts *c)
 {
 	for (unsigned int i = 0; i < n_rx; i++)
-		rx_poll(rx[i].id, (int)i, src_be, c);
+		rx_poll(rx[i].id, (int)i, g, c);
 	if (!same)
-		rx_poll(tx->id, -1, src_be, c);
+		rx_poll(tx->id, -1, g, c);
 }
 
 static double
@@ -857,7 +710,7 @@ run(const struct opts *o, struct rte_mempool *pool, const struct port *tx,
 {
 	const uint64_t hz = rte_get_tsc_hz();
 	const uint16_t len = (uint16_t)(o->frame - FCS_LEN);
-	const uint32_t src_be = rte_cpu_to_be_32(o->src_ip);
+	struct gen_match g;
 	const bool same = tx->id == rx[0].id;
 	const unsigned int burst = o->burst;
 	/* Pacing in TSC cycles per burst, as a double: no drift. */
@@ -874,6 +727,7 @@ run(const struct opts *o, struct rte_mempool *pool, const struct port *tx,
 	bool measuring = o->warmup <= 0;
 	const uint64_t backoff = (uint64_t)((double)o->backoff_ns * hz / 1e9);
 
+	gen_match_init(&g, o->family, &o->src_ip);
 	rxs.lat_on = measuring;
 	uint64_t t_retry = 0;
 	int rc = 0;
@@ -894,11 +748,9 @@ run(const struct opts *o, struct rte_mempool *pool, const struct port *tx,
 					struct rte_mbuf *m = pend[i];
 
 					uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
-					uint64_t st[2] = { gen_tx_seq_next(&txs),
-							   now };
 
 					rte_memcpy(d, tmpl + (size_t)flow * tstride, len);
-					memcpy(d + GEN_STAMP_OFF, st, GEN_STAMP_LEN);
+					gen_stamp(d, &g, gen_tx_seq_next(&txs), now);
 					m->data_len = len;
 					m->pkt_len = len;
 					if (++flow == o->flows)
@@ -930,7 +782,7 @@ run(const struct opts *o, struct rte_mempool *pool, const struct port *tx,
 				t_retry = now + backoff;
 			}
 		}
-		rx_poll_all(tx, rx, o->n_rx, same, src_be, &c);
+		rx_poll_all(tx, rx, o->n_rx, same, &g, &c);
 
 		if (now >= t_tick) {
 			double s = (double)(now - t_last) / hz;
@@ -968,7 +820,7 @@ run(const struct opts *o, struct rte_mempool *pool, const struct port *tx,
 	if (npend > 0)
 		rte_pktmbuf_free_bulk(pend + pidx, npend);
 	for (uint64_t dl = rte_rdtsc() + hz * DRAIN_MS / 1000; rte_rdtsc() < dl;)
-		rx_poll_all(tx, rx, o->n_rx, same, src_be, &c);
+		rx_poll_all(tx, rx, o->n_rx, same, &g, &c);
 	counts_sub(win, &c, &base);
 	*all = c;
 	*win_s = (double)(t_stop - t_meas) / hz;
@@ -1011,12 +863,13 @@ seq_json_tail(const struct opts *o)
 {
 	uint64_t sent = txs.next - seq_unsent;
 
-	printf("\"ip_size\": %u, \"seq_sent\": %" PRIu64 ", \"unique\": %" PRIu64
+	printf("\"ip_version\": %d, \"ip_size\": %u, \"seq_sent\": %" PRIu64
+	       ", \"unique\": %" PRIu64
 	       ", \"seq_lost\": %" PRId64 ", \"duplicates\": %" PRIu64
 	       ", \"reordered\": %" PRIu64 ", \"injected\": {\"drop\": %" PRIu64
 	       ", \"dup\": %" PRIu64 ", \"swap\": %" PRIu64 "}, \"p50_us\": %.3f"
 	       ", \"p99_us\": %.3f, \"p999_us\": %.3f, \"max_us\": %.3f}\n",
-	       o->ip_size ? o->ip_size : o->frame - 18, sent, rxs.unique,
+	       o->family, o->ip_size ? o->ip_size : o->frame - 18, sent, rxs.unique,
 	       (int64_t)(sent - rxs.unique), rxs.duplicates, rxs.reordered,
 	       txs.dropped, txs.duplicated, txs.swapped,
 	       us(gen_rx_seq_lat_pct(&rxs, 0.50)), us(gen_rx_seq_lat_pct(&rxs, 0.99)),
@@ -1154,12 +1007,12 @@ rfc2544(const struct opts *o, struct rte_mempool *pool, const struct port *tx,
 	       "(%u-byte IP packets)\n", ndr.rate / 1e6, o->pdr_loss * 100,
 	       pdr.rate / 1e6, o->frame, o->ip_size ? o->ip_size : o->frame - 18);
 	printf("{\"ndr_mpps\": %.4f, \"pdr_mpps\": %.4f, \"ndr_gbps\": %.4f, "
-	       "\"pdr_gbps\": %.4f, \"frame_size\": %u, \"ip_size\": %u, "
+	       "\"pdr_gbps\": %.4f, \"ip_version\": %d, \"frame_size\": %u, \"ip_size\": %u, "
 	       "\"p50_us\": %s, \"p99_us\": %s, \"full_speed_mpps\": %.4f, "
 	       "\"full_speed_loss\": %.6f, \"trial_s\": %.1f, \"pdr_loss\": %.4f, "
 	       "\"ndr_latency_cdf\": [",
 	       ndr.rate / 1e6, pdr.rate / 1e6, ndr.rate * gbit, pdr.rate * gbit,
-	       o->frame, o->ip_size ? o->ip_size : o->frame - 18,
+	       o->family, o->frame, o->ip_size ? o->ip_size : o->frame - 18,
 	       jlat(b50, sizeof(b50), ndr.p50_us), jlat(b99, sizeof(b99), ndr.p99_us),
 	       full.tx_pps / 1e6, full.loss, o->trial_s, o->pdr_loss);
 	/* [fraction, microseconds] pairs at the NDR trial. */
@@ -1174,15 +1027,16 @@ rfc2544(const struct opts *o, struct rte_mempool *pool, const struct port *tx,
 int
 main(int argc, char **argv)
 {
-	struct opts o = { .src_ip = 0x0a000102, .flows = 4096, .frame = 64,
+	struct opts o = { .flows = 4096, .frame = 64,
 			  .burst = 32, .duration = 10, .wait_s = 120, .seed = 1,
-			  .lat_cpu = { -1, -1 }, .trial_s = 10, .pdr_loss = 0.005 };
+			  .lat_cpu = { -1, -1 }, .trial_s = 10, .pdr_loss = 0.005,
+			  .family = 4 };
 	struct port tx = { .role = "tx" }, rx[RX_MAX];
 	struct rte_ether_addr dst_mac[MAC_MAX];
 	unsigned int n_mac = 0, n_rx_ok = 0;
 	struct rte_mempool *pool = NULL;
-	struct prefix *pfx = NULL;
-	uint32_t *dst = NULL;
+	struct gen_prefix *pfx = NULL;
+	struct gen_addr *dst = NULL;
 	uint8_t *tmpl = NULL;
 	char *eal_argv[MAX_EAL_ARGS];
 	char **uargv = NULL;
@@ -1197,7 +1051,7 @@ main(int argc, char **argv)
 	if (o.lat_cpu[0] >= 0)
 		return gen_cpu_probe(o.lat_cpu[0], o.lat_cpu[1]);
 	/* The file first: a bad one fails before any port exists. */
-	if (routes_read(o.routes, &pfx, &npfx) < 0)
+	if (gen_routes_read(o.routes, o.family, &pfx, &npfx) < 0)
 		return 1;
 	if (gen_rx_seq_init(&rxs) < 0) {
 		free(pfx);
@@ -1207,13 +1061,14 @@ main(int argc, char **argv)
 	txs.dup_every = o.inject_dup;
 	txs.swap_every = o.inject_swap;
 	dst = malloc(sizeof(*dst) * o.flows);
-	if (dst == NULL || dsts_pick(pfx, npfx, o.flows, o.src_ip, o.seed, dst) < 0) {
+	if (dst == NULL || gen_dsts_pick(pfx, npfx, o.family, o.flows, &o.src_ip,
+					 o.seed, dst) < 0) {
 		free(dst);
 		free(pfx);
 		return 1;
 	}
-	printf("vrgen: %u flows to random addresses in %zu prefixes of %s\n",
-	       o.flows, npfx, o.routes);
+	printf("vrgen: %u IPv%d flows to random addresses in %zu prefixes of %s\n",
+	       o.flows, o.family, npfx, o.routes);
 	free(pfx);
 
 	n = eal_args(argv[0], uargc, uargv, eal_argv);
@@ -1283,9 +1138,10 @@ main(int argc, char **argv)
 		goto close;
 	}
 	for (unsigned int i = 0; i < o.flows; i++)
-		template_build(tmpl + (size_t)i * tstride, o.frame - FCS_LEN, o.ip_size,
-			       &tx.mac, &dst_mac[i % n_mac], o.src_ip, dst[i],
-			       (uint16_t)(1024 + i % 64512), (uint16_t)i);
+		gen_template_build(tmpl + (size_t)i * tstride, o.family,
+				   o.frame - FCS_LEN, o.ip_size, &tx.mac,
+				   &dst_mac[i % n_mac], &o.src_ip, &dst[i],
+				   (uint16_t)(1024 + i % 64512), (uint16_t)i);
 	{
 		char m[RTE_ETHER_ADDR_FMT_SIZE];
 

@@ -35,10 +35,11 @@ sched_ns() { awk '{print $1}' /proc/"$1"/schedstat 2>/dev/null || echo 0; }
 # on vhost-user socket SOCK, $QUEUE_SIZE descriptors, MORE appended.
 virtio_dev() { echo "net_virtio_user$1,path=$2,queue_size=$QUEUE_SIZE${3:+,$3}"; }
 
-# routes_subset N FILE: N random IPv4 prefixes of $TABLE, the same ones
-# on every run (a fixed random source), one per line.
+# routes_subset N FILE [4|6]: N random IPv4 (or IPv6) prefixes of $TABLE,
+# the same ones on every run (a fixed random source), one per line.
 routes_subset() {
-  zcat -f "$TABLE" | tr -d '\r' | grep -v ':' | grep . | shuf -n "$1" --random-source=<(yes) > "$2"
+  local fam=(-v ':'); [ "${3:-4}" = 6 ] && fam=(':')
+  zcat -f "$TABLE" | tr -d '\r' | grep "${fam[@]}" | grep . | shuf -n "$1" --random-source=<(yes) > "$2"
 }
 
 # example_build DIR NAME [SED]: one of DPDK's examples from

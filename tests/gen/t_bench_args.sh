@@ -33,6 +33,7 @@ refused forward.sh --table --table /nonexistent/routes.txt
 refused forward.sh --queue-size --queue-size 100
 refused forward.sh --queue-size --queue-size 0256
 refused forward.sh "unknown option" --bogus
+refused forward.sh "82 to 1518" --ipv6 --frame-size 64
 
 refused versus.sh --pairs --pairs 0
 refused versus.sh --seconds --seconds x
