@@ -256,5 +256,5 @@ gen_match_init(struct gen_match *g, int family, const struct gen_addr *src)
 		g->stamp_off = GEN_STAMP_OFF6;
 		g->cksum_off = 14 + 40 + 6;
 	}
-	memcpy(g->src, src->b, g->src_len);
+	memcpy(g->src_w, src->b, g->src_len);
 }
