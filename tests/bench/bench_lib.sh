@@ -1,4 +1,6 @@
 # Helpers the benchmarks share; source after ../lib.sh.
+# This folder (l3fwd_busy.h is included from here into the copy of l3fwd).
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # Descriptors per virtio-user ring in the benchmarks: DPDK's own default
 # (256), which deploy/ runs too; --queue-size N picks another (modes.sh
@@ -55,12 +57,22 @@ example_build() {
   make -C "$dir/$name" -j2 >"$dir/$name-build.log" 2>&1 || { tail -5 "$dir/$name-build.log" >&2; return 1; }
 }
 
-# l3fwd as both benchmarks build it: its LPM table (1024 routes) raised to
-# hold the same routes as vrd, and its RX checksum offload, which
-# virtio-user and net_pcap lack, dropped.
+# l3fwd as the benchmarks build it: its LPM table (1024 routes) raised to
+# hold the same routes as vrd, its RX checksum offload, which virtio-user
+# and net_pcap lack, dropped, and its busy cycles counted as vrd's are
+# (l3fwd_busy.h; l3fwd_busy reads them).
 L3FWD_SED='s/#define IPV4_L3FWD_LPM_MAX_RULES .*/#define IPV4_L3FWD_LPM_MAX_RULES (1 << 21)/;
   s/#define IPV4_L3FWD_LPM_NUMBER_TBL8S .*/#define IPV4_L3FWD_LPM_NUMBER_TBL8S (1 << 17)/;
-  s/\.offloads = RTE_ETH_RX_OFFLOAD_CHECKSUM,/.offloads = 0,/'
+  s/\.offloads = RTE_ETH_RX_OFFLOAD_CHECKSUM,/.offloads = 0,/;
+  s|^#include "l3fwd_lpm_sse.h"$|&\n#include "'"$BENCH_DIR"'/l3fwd_busy.h"|;
+  s/^\t\t\tl3fwd_lpm_send_packets(nb_rx, pkts_burst,$/\t\t\tvr_timed_send(nb_rx, pkts_burst,/'
+
+# l3fwd_busy LOG: l3fwd's busy cycles per packet from its exit line, or
+# null.
+l3fwd_busy() {
+  awk '/^l3fwd busy:/ { if ($5 > 0) printf "%.1f\n", $3 / $5; else print "null"; f = 1 }
+    END { if (!f) print "null" }' "$1"
+}
 
 # l3fwd_rules ROUTES DIR: l3fwd's rule files, every route out of port 1.
 l3fwd_rules() {

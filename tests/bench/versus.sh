@@ -25,12 +25,18 @@
 #   --dut-ports P   virtio (the default, as drawn above): the DUT on
 #                   virtio-user, vrgen on the vhost-user side, which copies
 #                   every packet in and out, so vrgen is the bottleneck and
-#                   the ratio measures how the DUT slows vrgen. vhost: the
-#                   other way round; the DUT makes the copies and is the
-#                   bottleneck, so the ratio compares the DUTs' capacity
-#                   (copies included, the same in both).
+#                   the ratio measures how much the DUT slows vrgen. vhost:
+#                   the other way round; the DUT makes the copies, which
+#                   brings it close to saturation at 64 bytes (vrd: about
+#                   90% of its cycles in work), so the ratio leans towards
+#                   the DUTs' capacity (copies included, the same in both).
 #
-# The last line is one JSON object: every run's rates, vrd's busy cycles
+# Both DUTs' busy cycles per packet are reported, counted alike: the TSC
+# around each non-empty burst's handling, the receive call left out (vrd's
+# own counters; l3fwd's from tests/bench/l3fwd_busy.h, built into the
+# script's copy of l3fwd). They depend little on who the bottleneck is.
+#
+# The last line is one JSON object: every run's rates, each DUT's busy cycles
 # per packet in each run, vrgen's share of CPU 0 in each run, and the
 # median of the pairs' ratios vrd/l3fwd.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
@@ -109,8 +115,8 @@ dut_start() {
   [ -n "$MAC" ] || { echo "versus.sh: $dut did not start" >&2; tail -5 "$W/dut.log" >&2; return 1; }
 }
 
-# gen_run DUT: one run; prints "MPPS CYCLES SHARE": CYCLES null for
-# l3fwd, SHARE the part of CPU 0 that vrgen's polling thread got from the
+# gen_run DUT: one run; prints "MPPS CYCLES SHARE": CYCLES the DUT's busy
+# cycles per packet (both count them alike), SHARE the part of CPU 0 that vrgen's polling thread got from the
 # go to the end (schedstat), which tells whether the DUT's threads on
 # CPU 0 (vrd's control thread; l3fwd has none there) took any from it.
 # With --dut-ports virtio, vrgen's vhost-user ports are the servers and
@@ -137,6 +143,8 @@ gen_run() {
   fi
   kill -TERM "$gp"; wait "$gp" 2>/dev/null
   kill "$dp"; wait "$dp" 2>/dev/null
+  # l3fwd prints its busy cycles as it exits (l3fwd_busy.h).
+  [ "$dut" = l3fwd ] && cyc=$(l3fwd_busy "$W/dut.log")
   [ "$dut" = vrd ] && { ip netns del "$ns"; rm -rf /var/run/dpdk/*"$s"*; }
   rm -rf /var/run/dpdk/*"$T"-gen* /var/run/dpdk/*"$T"-l3*
   # vrgen's summary covers the measured part only (after the warm-up).
@@ -145,20 +153,20 @@ gen_run() {
   echo "$mpps $cyc $(printf '%.4f' "$(echo "($g1 - $g0) / ($t1 - $t0)" | bc -l)")"
 }
 
-L3=() VR=() CY=() GL=() GV=()
+L3=() LC=() VR=() CY=() GL=() GV=()
 for p in $(seq "$PAIRS"); do
   gen_run l3fwd >"$W/run" || exit 1
-  read -r m _ gl <"$W/run"
-  L3+=("$m"); GL+=("$gl")
+  read -r m lc gl <"$W/run"
+  L3+=("$m"); LC+=("$lc"); GL+=("$gl")
   gen_run vrd >"$W/run" || exit 1
   read -r v c gv <"$W/run"
   VR+=("$v"); CY+=("$c"); GV+=("$gv")
-  echo "versus.sh: pair $p: l3fwd $m Mpps, vrd $v Mpps ($c busy cycles/packet), vrd/l3fwd $(echo "$v / $m" | bc -l | cut -c1-5); vrgen's share of CPU 0: $gl, $gv"
+  echo "versus.sh: pair $p: l3fwd $m Mpps ($lc busy cycles/packet), vrd $v Mpps ($c), vrd/l3fwd $(echo "$v / $m" | bc -l | cut -c1-5); vrgen's share of CPU 0: $gl, $gv"
 done
 jq -c -n --argjson l "[$(IFS=,; echo "${L3[*]}")]" --argjson v "[$(IFS=,; echo "${VR[*]}")]" \
-  --argjson c "[$(IFS=,; echo "${CY[*]}")]" --argjson r "$NROUTES" --argjson s "$SECS" \
+  --argjson c "[$(IFS=,; echo "${CY[*]}")]" --argjson lc "[$(IFS=,; echo "${LC[*]}")]" --argjson r "$NROUTES" --argjson s "$SECS" \
   --argjson f "$FRAME" --argjson q "$QUEUE_SIZE" \
   --argjson gl "[$(IFS=,; echo "${GL[*]}")]" --argjson gv "[$(IFS=,; echo "${GV[*]}")]" \
-  '{l3fwd_mpps: $l, vrd_mpps: $v, vrd_cycles_per_pkt: $c, routes: $r, seconds: $s,
+  '{l3fwd_mpps: $l, vrd_mpps: $v, vrd_cycles_per_pkt: $c, l3fwd_cycles_per_pkt: $lc, routes: $r, seconds: $s,
     frame_size: $f, queue_size: $q, gen_cpu_share_l3fwd: $gl, gen_cpu_share_vrd: $gv,
     ratio_median: ([range(0; $l | length)] | map($v[.] / $l[.]) | sort | .[length / 2 | floor] * 1000 | round / 1000)}'
