@@ -313,6 +313,7 @@ main(int argc, char **argv)
 		if (exit_idle_ms != 0 && idle_done()) {
 			printf("vrd: idle for %lu ms after traffic: exiting "
 			       "(--exit-idle)\n", exit_idle_ms);
+			vrd_stats_print_summary(stdout);
 			break;
 		}
 		vrd_fpm_poll();

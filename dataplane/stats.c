@@ -3,6 +3,8 @@
  * thread), minus the baseline that `stats clear` took. Workers' counters
  * are plain 64-bit words written by their owner only; reading them from
  * another thread sees a recent value, never a torn one, on x86-64. */
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <rte_telemetry.h>
@@ -149,6 +151,19 @@ static double
 per_pkt(uint64_t cycles, uint64_t pkts)
 {
 	return pkts ? (double)cycles / (double)pkts : 0.0;
+}
+
+void
+vrd_stats_print_summary(FILE *f)
+{
+	struct vrd_port_stats tot;
+	struct vrd_worker_stats wt;
+
+	stats_totals(&tot, &wt);
+	fprintf(f, "vrd: received %" PRIu64 ", sent %" PRIu64 ", dropped %"
+		PRIu64 ", punted %" PRIu64 ", %.1f busy cycles/packet\n",
+		tot.rx_pkts, tot.tx_pkts, sum(tot.drops, VRD_DROP_MAX),
+		sum(tot.punts, VRD_PUNT_MAX), per_pkt(wt.busy_cycles, wt.busy_pkts));
 }
 
 /* The whole picture as JSON; the text form is rendered from it. */

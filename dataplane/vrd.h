@@ -11,6 +11,7 @@
 #define VRD_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <net/if.h>
 
@@ -267,6 +268,9 @@ void vrd_stats_sum_port(uint16_t port, struct vrd_port_stats *out);
 void vrd_stats_sum_worker(unsigned int w, struct vrd_worker_stats *out);
 void vrd_stats_clear(void);
 void vrd_stats_show(struct vr_reply *r);
+/* One line: what the data ports received and sent, drops, punts and busy
+ * cycles per packet; printed when a --exit-idle run ends. */
+void vrd_stats_print_summary(FILE *f);
 void vrd_telemetry_register(void);
 
 /* tapcfg.c: the exception path's kernel side */

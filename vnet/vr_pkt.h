@@ -41,11 +41,19 @@ enum vr_ip4_check {
 static inline uint16_t
 vr_ip4_hdr20_sum(const struct rte_ipv4_hdr *ip)
 {
-	uint32_t w[5];
+	const uint8_t *p = (const uint8_t *)ip;
+	uint64_t w01, w23;
+	uint32_t w4;
 	uint64_t s;
 
-	memcpy(w, ip, sizeof(w));    /* five plain loads, at any alignment */
-	s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+	/* Loads straight from the header, at any alignment. Copying it to
+	 * a stack array first, as this did, stalled on store-to-load
+	 * forwarding (wide stores, narrow loads): perf annotate on
+	 * tests/bench/replay.sh put those loads among the hottest. */
+	memcpy(&w01, p, 8);
+	memcpy(&w23, p + 8, 8);
+	memcpy(&w4, p + 16, 4);
+	s = (w01 & 0xffffffff) + (w01 >> 32) + (w23 & 0xffffffff) + (w23 >> 32) + w4;
 
 	s = (s & 0xffffffff) + (s >> 32);
 	s = (s & 0xffffffff) + (s >> 32);

@@ -45,8 +45,11 @@ trap 'lib_cleanup; rm -rf $W' EXIT
 
 routes_subset "$NROUTES" $W/routes
 # The pcaps: UDP from 10.0.1.2 to random addresses in the routes, 60
-# bytes, to vrd's p1 (net_pcap's MACs are 02:70:63:61:70:NN by creation
-# order: p2 is made first, p1 second). l3fwd does not check the MAC.
+# bytes, to vrd's p1. net_pcap's MACs are 02:70:63:61:70:NN, NN counting
+# the net_pcap devices of the process: p1 is vrd's only one, so 00 (p2 is
+# a net_null). l3fwd does not check the MAC. vrd's summary at exit says
+# what it forwarded; a run that did not forward every packet is refused,
+# since its count would be that of the drop path.
 for n in $N1 $N2; do
   $PY - $W/routes $n $W/in_$n.pcap <<'PY' || { echo "instr.sh: pcap"; exit 1; }
 import ipaddress, random, sys
@@ -57,7 +60,7 @@ pkts = []
 for i in range(int(sys.argv[2])):
     net = routes[rnd.randrange(len(routes))]
     dst = str(net.network_address + rnd.randrange(net.num_addresses))
-    pkts.append(Ether(dst="02:70:63:61:70:01", src="02:00:00:00:00:01") /
+    pkts.append(Ether(dst="02:70:63:61:70:00", src="02:00:00:00:00:01") /
                 IP(src="10.0.1.2", dst=dst, ttl=64) / UDP(sport=1024 + i % 1000, dport=9) / Raw(b"\0" * 18))
 wrpcap(sys.argv[3], pkts)
 PY
@@ -83,6 +86,9 @@ CONF
   # Called in $(...): the namespace goes here, lib_cleanup never hears of it.
   ip netns del $ns
   grep -q "exiting (--exit-idle)" $W/vrd_$n.log || { tail -5 $W/vrd_$n.log >&2; return 1; }
+  # (sent counts what the kernel sends through the TAPs too)
+  grep -Eq "^vrd: received $n, sent [0-9]+, dropped 0, punted 0" $W/vrd_$n.log ||
+    { echo "instr.sh: vrd did not forward all $n packets: $(grep '^vrd: received' $W/vrd_$n.log)" >&2; return 1; }
   cg_total $W/vrd_$n.cg
 }
 

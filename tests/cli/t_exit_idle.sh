@@ -29,6 +29,9 @@ ip netns exec ${T}r timeout 40 "$VRD" --slice $T-idle --socket $W/s.sock --fpm o
   --config $W/vrd.conf -- --no-huge -m 1024 --no-pci --file-prefix=$T-idle > $W/log 2>&1
 rc=$?
 [ $rc -eq 0 ] && grep -q "exiting (--exit-idle)" $W/log && ok "vrd left by itself after the replay" || { tail -5 $W/log; fail "vrd exit: rc $rc"; }
+# Its summary line: what it received, forwarded, dropped and punted.
+grep -Eq "^vrd: received 500, sent (50[0-9]|5[1-9][0-9]), dropped 0, punted 0, [0-9.]+ busy cycles/packet$" $W/log &&
+  ok "summary at exit: $(grep '^vrd: received' $W/log)" || fail "summary: $(grep '^vrd: received' $W/log)"
 n=$($PY -c "
 from scapy.all import rdpcap, IP
 p = rdpcap('$W/out.pcap')

@@ -64,7 +64,12 @@ refused instr.sh --packets --packets "1000 1050"
 refused instr.sh --packets --packets "1000 2000 3000"
 refused instr.sh --routes --routes 0
 
-for s in forward.sh versus.sh modes.sh mux.sh instr.sh; do
+refused replay.sh --packets --packets 7000
+refused replay.sh --rounds --rounds 0
+refused replay.sh --seconds --seconds x
+refused replay.sh "unknown option" --bogus
+
+for s in forward.sh versus.sh modes.sh mux.sh instr.sh replay.sh; do
   out=$("$B/$s" --help 2>&1) && grep -q "tests/bench/$s" <<< "$out" &&
     ok "$s --help prints its usage" || fail "$s --help: $(head -n 3 <<< "$out")"
 done
