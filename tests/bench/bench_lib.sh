@@ -80,6 +80,28 @@ l3fwd_rules() {
   echo "R2001:db8::/32 1" > "$2/l3fwd-v6.cfg"
 }
 
+# pcap_to_vrd ROUTES N FILE: N 60-byte UDP frames from 10.0.1.2 to
+# random addresses inside the prefixes of ROUTES (a fixed seed), to
+# 02:70:63:61:70:00. That is the MAC of vrd's p1 when p1 is the process's
+# only net_pcap device: net_pcap numbers its own devices, whatever else
+# the process has (instr.sh and replay.sh give p2 a net_null). l3fwd does
+# not check the MAC.
+pcap_to_vrd() {
+  $PY - "$1" "$2" "$3" <<'PY'
+import ipaddress, random, sys
+from scapy.all import Ether, IP, UDP, Raw, wrpcap
+routes = [ipaddress.ip_network(l.strip(), strict=False) for l in open(sys.argv[1]) if l.strip()]
+rnd = random.Random(1)
+pkts = []
+for i in range(int(sys.argv[2])):
+    net = routes[rnd.randrange(len(routes))]
+    dst = str(net.network_address + rnd.randrange(net.num_addresses))
+    pkts.append(Ether(dst="02:70:63:61:70:00", src="02:00:00:00:00:01") /
+                IP(src="10.0.1.2", dst=dst, ttl=64) / UDP(sport=1024 + i % 1000, dport=9) / Raw(b"\0" * 18))
+wrpcap(sys.argv[3], pkts)
+PY
+}
+
 # l3fwd_cmd DIR PREFIX DEV_A DEV_B DEST_MAC: sets L3FWD_CMD, l3fwd as the
 # benchmarks run it: lcore 1, ports 0 and 1 the vdevs DEV_A and DEV_B
 # (virtio_dev's, with mac=$L3FWD_MAC on port 0, or vhost-user servers),

@@ -44,26 +44,11 @@ W=/tmp/$T.instr; mkdir -p $W
 trap 'lib_cleanup; rm -rf $W' EXIT
 
 routes_subset "$NROUTES" $W/routes
-# The pcaps: UDP from 10.0.1.2 to random addresses in the routes, 60
-# bytes, to vrd's p1. net_pcap's MACs are 02:70:63:61:70:NN, NN counting
-# the net_pcap devices of the process: p1 is vrd's only one, so 00 (p2 is
-# a net_null). l3fwd does not check the MAC. vrd's summary at exit says
-# what it forwarded; a run that did not forward every packet is refused,
-# since its count would be that of the drop path.
+# The pcaps (pcap_to_vrd). vrd's summary at exit says what it forwarded;
+# a run that did not forward every packet is refused, since its count
+# would be that of the drop path.
 for n in $N1 $N2; do
-  $PY - $W/routes $n $W/in_$n.pcap <<'PY' || { echo "instr.sh: pcap"; exit 1; }
-import ipaddress, random, sys
-from scapy.all import Ether, IP, UDP, Raw, wrpcap
-routes = [ipaddress.ip_network(l.strip(), strict=False) for l in open(sys.argv[1]) if l.strip()]
-rnd = random.Random(1)
-pkts = []
-for i in range(int(sys.argv[2])):
-    net = routes[rnd.randrange(len(routes))]
-    dst = str(net.network_address + rnd.randrange(net.num_addresses))
-    pkts.append(Ether(dst="02:70:63:61:70:00", src="02:00:00:00:00:01") /
-                IP(src="10.0.1.2", dst=dst, ttl=64) / UDP(sport=1024 + i % 1000, dport=9) / Raw(b"\0" * 18))
-wrpcap(sys.argv[3], pkts)
-PY
+  pcap_to_vrd $W/routes $n $W/in_$n.pcap || { echo "instr.sh: pcap"; exit 1; }
 done
 $PY -c "from scapy.all import wrpcap; wrpcap('$W/empty.pcap', [])"
 

@@ -52,21 +52,7 @@ taskset -p -c 0 $$ >/dev/null
 
 routes_subset "$NROUTES" $W/routes
 l3fwd_rules $W/routes $W
-# To vrd's p1: its only net_pcap device, so MAC 02:70:63:61:70:00 (see
-# instr.sh). l3fwd does not check the MAC.
-$PY - $W/routes "$NPKT" $W/in.pcap <<'PY' || { echo "replay.sh: pcap"; exit 1; }
-import ipaddress, random, sys
-from scapy.all import Ether, IP, UDP, Raw, wrpcap
-routes = [ipaddress.ip_network(l.strip(), strict=False) for l in open(sys.argv[1]) if l.strip()]
-rnd = random.Random(1)
-pkts = []
-for i in range(int(sys.argv[2])):
-    net = routes[rnd.randrange(len(routes))]
-    dst = str(net.network_address + rnd.randrange(net.num_addresses))
-    pkts.append(Ether(dst="02:70:63:61:70:00", src="02:00:00:00:00:01") /
-                IP(src="10.0.1.2", dst=dst, ttl=64) / UDP(sport=1024 + i % 1000, dport=9) / Raw(b"\0" * 18))
-wrpcap(sys.argv[3], pkts)
-PY
+pcap_to_vrd $W/routes "$NPKT" $W/in.pcap || { echo "replay.sh: pcap"; exit 1; }
 cat > $W/vrd.conf <<CONF
 port add p2 devargs net_null_p2,no-rx=1
 addr add 10.0.2.1/24 dev p2
