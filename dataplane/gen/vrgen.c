@@ -5,9 +5,10 @@
  *         [--flows N] [--frame-size B] [--duration S] [--warmup S]
  *         [--rate PPS] [--go-file PATH] ... [-- EAL options]
  *
- * It sends UDP over IPv4 or IPv6 (--ipv6) on the tx port, to random addresses inside
- * random prefixes of a route file (so that a router's lookups hit its FIB
- * the way real traffic does), and counts what comes back on the rx port.
+ * It sends UDP over IPv4 or IPv6 (--ipv6) on the tx port, to random
+ * addresses inside random prefixes of a route file (so that a router's
+ * lookups hit its FIB the way real traffic does; gen_flows.c), and counts
+ * what comes back on the rx port.
  * One core: tx and rx are polled in turn by the main lcore.
  *
  * Ports are named by devargs and probed at run time, e.g. vhost-user
@@ -28,7 +29,6 @@
  * ring update pays between a generator and a router on two cores, and
  * what a load beyond L1 and beyond L2 costs on CPU B (gen_probe.c).
  */
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -43,8 +43,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
-
-#include <zlib.h>
 
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
@@ -109,7 +107,6 @@ struct opts {
 	bool quiet;
 	int lat_cpu[2];              /* --cpu-latency; -1: not asked */
 };
-
 
 struct port {
 	const char *role;
@@ -265,8 +262,8 @@ sizes_and_src_check(struct opts *o)
 				o->ip_size, o->family, ip_min);
 			return -1;
 		}
-		/* RFC 2544 frames: at least 64 bytes with the FCS; a
-		 * small IP packet is padded. */
+		/* RFC 2544 frames: at least 64 bytes with the FCS (82 for
+		 * IPv6); a small IP packet is padded. */
 		o->frame = RTE_MAX(frame_min, o->ip_size + 18);
 	} else if (!o->frame_set) {
 		o->frame = frame_min;
