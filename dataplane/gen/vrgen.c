@@ -70,7 +70,6 @@
 #define POOL_MBUFS 16383
 #define POOL_CACHE 256
 #define FCS_LEN 4
-#define FRAME_MIN 64
 #define FRAME_MAX 1518
 /* Polling for late packets after the last send. */
 #define DRAIN_MS 100
@@ -187,7 +186,7 @@ usage(FILE *f)
 "EAL options follow --, e.g. -- -l 0 --in-memory -m 512 --no-pci.\n"
 "Packets the tx port refuses (ring full) are kept and sent again: nothing is\n"
 "dropped by vrgen; tx_retries counts the refusals.\n",
-		RX_MAX, GEN_FRAME_MIN6, GEN_IP_MIN6, MAC_MAX, FRAME_MIN,
+		RX_MAX, GEN_FRAME_MIN6, GEN_IP_MIN6, MAC_MAX, GEN_FRAME_MIN4,
 		FRAME_MAX, GEN_FRAME_MIN6, BURST_MAX);
 }
 
@@ -392,9 +391,9 @@ parse_args(int argc, char **argv, struct opts *o, int *eal_argc,
 			  &o->inject_swap) = (unsigned int)v;
 			break;
 		case 'F':
-			if (parse_uint(optarg, FRAME_MIN, FRAME_MAX, &v) < 0) {
+			if (parse_uint(optarg, GEN_FRAME_MIN4, FRAME_MAX, &v) < 0) {
 				fprintf(stderr, "vrgen: --frame-size: %d to %d\n",
-					FRAME_MIN, FRAME_MAX);
+					GEN_FRAME_MIN4, FRAME_MAX);
 				return -1;
 			}
 			o->frame = (unsigned int)v;

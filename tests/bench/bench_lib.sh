@@ -102,6 +102,20 @@ wrpcap(sys.argv[3], pkts)
 PY
 }
 
+# pcap_vrd_conf FILE ROUTES P1_DEVARGS: the vrd config of the pcap
+# replays: p2 a net_null (made first, so that p1 is the only net_pcap
+# device: see pcap_to_vrd), every route of ROUTES out of it, p1 the
+# net_pcap port P1_DEVARGS.
+pcap_vrd_conf() {
+  cat > "$1" <<CONF
+port add p2 devargs net_null_p2,no-rx=1
+addr add 10.0.2.1/24 dev p2
+neigh add 10.0.2.2 lladdr 02:00:00:00:00:02 dev p2
+route load $2 via 10.0.2.2
+port add p1 devargs $3
+CONF
+}
+
 # l3fwd_cmd DIR PREFIX DEV_A DEV_B DEST_MAC: sets L3FWD_CMD, l3fwd as the
 # benchmarks run it: lcore 1, ports 0 and 1 the vdevs DEV_A and DEV_B
 # (virtio_dev's, with mac=$L3FWD_MAC on port 0, or vhost-user servers),

@@ -56,13 +56,7 @@ cg_total() { callgrind_annotate "$1" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub("
 
 vrd_run() { # N: prints the instructions counted
   local n=$1 ns=${T}cg$1
-  cat > $W/vrd_$n.conf <<CONF
-port add p2 devargs net_null_p2,no-rx=1
-addr add 10.0.2.1/24 dev p2
-neigh add 10.0.2.2 lladdr 02:00:00:00:00:02 dev p2
-route load $W/routes via 10.0.2.2
-port add p1 devargs net_pcap_p1,rx_pcap=$W/in_$n.pcap,tx_pcap=/dev/null
-CONF
+  pcap_vrd_conf $W/vrd_$n.conf $W/routes "net_pcap_p1,rx_pcap=$W/in_$n.pcap,tx_pcap=/dev/null"
   ns_add $ns
   ip netns exec $ns valgrind --tool=callgrind --collect-atstart=no --toggle-collect=data_burst \
     --callgrind-out-file=$W/vrd_$n.cg "$BUILD/dataplane/vrd" --slice $T-cg$n --socket $W/vrd_$n.sock \

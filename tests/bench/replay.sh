@@ -53,13 +53,7 @@ taskset -p -c 0 $$ >/dev/null
 routes_subset "$NROUTES" $W/routes
 l3fwd_rules $W/routes $W
 pcap_to_vrd $W/routes "$NPKT" $W/in.pcap || { echo "replay.sh: pcap"; exit 1; }
-cat > $W/vrd.conf <<CONF
-port add p2 devargs net_null_p2,no-rx=1
-addr add 10.0.2.1/24 dev p2
-neigh add 10.0.2.2 lladdr 02:00:00:00:00:02 dev p2
-route load $W/routes via 10.0.2.2
-port add p1 devargs net_pcap_p1,rx_pcap=$W/in.pcap,infinite_rx=1
-CONF
+pcap_vrd_conf $W/vrd.conf $W/routes "net_pcap_p1,rx_pcap=$W/in.pcap,infinite_rx=1"
 
 vrd_turn() { # prints busy cycles per packet
   local ns=${T}rp s=$T-rp st
@@ -70,17 +64,16 @@ vrd_turn() { # prints busy cycles per packet
   sleep "$SECS"
   st=$(vrctl $s stats --json)
   kill "$VRD_PID"; wait "$VRD_PID" 2>/dev/null
-  ip netns del $ns; LIB_NS=()
+  # Run in $(...): lib_cleanup never hears of the namespace or the log.
+  ip netns del $ns; rm -f /tmp/$s.vrd.log
   echo "$st" | jq -e '.totals.tx_packets > 0 and .totals.drops_total == 0 and .totals.punts_total == 0' >/dev/null ||
     { echo "replay.sh: vrd did not forward every packet: $(echo "$st" | jq -c '.totals | {rx_packets, tx_packets, drops_total, punts_total}')" >&2; return 1; }
   echo "$st" | jq '.totals.cycles_per_packet * 10 | round / 10'
 }
 l3fwd_turn() {
   local p
-  taskset -c 1 $W/ex/l3fwd/build/l3fwd -l 1 -m 1024 --no-pci --in-memory --file-prefix=$T-rpl \
-    --vdev net_pcap0,rx_pcap=$W/in.pcap,infinite_rx=1 --vdev net_null1,no-rx=1 \
-    -- -p 0x3 --lookup=lpm --parse-ptype --config="(0,0,1),(1,0,1)" --eth-dest=1,02:00:00:00:00:02 \
-    --rule_ipv4=$W/l3fwd-v4.cfg --rule_ipv6=$W/l3fwd-v6.cfg >$W/l3fwd.log 2>&1 &
+  l3fwd_cmd $W $T-rpl net_pcap0,rx_pcap=$W/in.pcap,infinite_rx=1 net_null1,no-rx=1 02:00:00:00:00:02
+  taskset -c 1 "${L3FWD_CMD[@]}" >$W/l3fwd.log 2>&1 &
   p=$!; LIB_PIDS+=($p)
   wait_for 600 grep -q "entering main loop" $W/l3fwd.log || { kill $p; tail -5 $W/l3fwd.log >&2; return 1; }
   sleep "$SECS"

@@ -116,14 +116,15 @@ dut_start() {
 }
 
 # gen_run DUT: one run; prints "MPPS CYCLES SHARE": CYCLES the DUT's busy
-# cycles per packet (both count them alike), SHARE the part of CPU 0 that vrgen's polling thread got from the
-# go to the end (schedstat), which tells whether the DUT's threads on
-# CPU 0 (vrd's control thread; l3fwd has none there) took any from it.
+# cycles per packet (both count them alike), SHARE the part of CPU 0 that
+# vrgen's polling thread got from the go to the end (schedstat), which
+# tells whether the DUT's threads on CPU 0 (vrd's control thread; l3fwd
+# has none there) took any from it.
 # With --dut-ports virtio, vrgen's vhost-user ports are the servers and
 # start first; with vhost, the DUT's are, and vrgen's receiving
 # virtio-user port takes a fixed MAC the DUT is told in advance.
 gen_run() {
-  local dut=$1 gp dp cyc=null log=$W/gen.log s=$T-v ns=${T}v g0 g1 t0 t1 mac
+  local dut=$1 cyc=null s=$T-v ns=${T}v g0 g1 t0 t1
   rm -f "$W/a.sock" "$W/b.sock" "$W/go"
   if [ "$DUT_PORTS" = virtio ]; then
     gen_start "net_vhost0,iface=$W/a.sock,queues=1" "net_vhost1,iface=$W/b.sock,queues=1" || return 1
@@ -133,23 +134,22 @@ gen_run() {
     dut_start "$dut" "net_vhost0,iface=$W/a.sock,queues=1" "net_vhost1,iface=$W/b.sock,queues=1" || return 1
     gen_start "$(virtio_dev 0 "$W/a.sock")" "$(virtio_dev 1 "$W/b.sock" "mac=$GEN_RX_MAC")" || return 1
   fi
-  gp=$GP dp=$DP mac=$MAC
-  g0=$(sched_ns "$gp"); t0=$(date +%s%N)
-  echo "$mac" >"$W/go.tmp" && mv "$W/go.tmp" "$W/go"
+  g0=$(sched_ns "$GP"); t0=$(date +%s%N)
+  echo "$MAC" >"$W/go.tmp" && mv "$W/go.tmp" "$W/go"
   sleep $((SECS + 2))
-  g1=$(sched_ns "$gp"); t1=$(date +%s%N)
+  g1=$(sched_ns "$GP"); t1=$(date +%s%N)
   if [ "$dut" = vrd ]; then
     cyc=$(vrd_cycles "$s")
   fi
-  kill -TERM "$gp"; wait "$gp" 2>/dev/null
-  kill "$dp"; wait "$dp" 2>/dev/null
+  kill -TERM "$GP"; wait "$GP" 2>/dev/null
+  kill "$DP"; wait "$DP" 2>/dev/null
   # l3fwd prints its busy cycles as it exits (l3fwd_busy.h).
   [ "$dut" = l3fwd ] && cyc=$(l3fwd_busy "$W/dut.log")
   [ "$dut" = vrd ] && { ip netns del "$ns"; rm -rf /var/run/dpdk/*"$s"*; }
   rm -rf /var/run/dpdk/*"$T"-gen* /var/run/dpdk/*"$T"-l3*
   # vrgen's summary covers the measured part only (after the warm-up).
-  local mpps; mpps=$(tail -n 1 "$log" | jq '.rx_mpps' 2>/dev/null)
-  [ -n "$mpps" ] && [ "$mpps" != null ] || { echo "versus.sh: no vrgen summary" >&2; tail -5 "$log" >&2; return 1; }
+  local mpps; mpps=$(tail -n 1 "$W/gen.log" | jq '.rx_mpps' 2>/dev/null)
+  [ -n "$mpps" ] && [ "$mpps" != null ] || { echo "versus.sh: no vrgen summary" >&2; tail -5 "$W/gen.log" >&2; return 1; }
   echo "$mpps $cyc $(printf '%.4f' "$(echo "($g1 - $g0) / ($t1 - $t0)" | bc -l)")"
 }
 
