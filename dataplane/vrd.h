@@ -115,6 +115,9 @@ struct vrd_worker_stats {
  * before the port id appears in any rx list or next hop. */
 struct vrd_port_fp {
 	struct rte_ether_addr mac;
+	/* Bytes 6..13 of an IPv4 or IPv6 frame the port sends: its MAC, then
+	 * the EtherType: one 8-byte store in the forwarding loop. */
+	uint64_t eth_src_ip4, eth_src_ip6;
 	uint16_t mtu;                /* IP MTU */
 	uint16_t tap;                /* data port: its exception TAP */
 	uint16_t peer;               /* TAP: the data port it stands for */

@@ -132,6 +132,89 @@ route_pkt(struct burst_ctx *c, struct rte_mbuf *m, const struct vr_nh *nh,
 	}
 }
 
+/* What the forwarding loops keep in registers: the packet's stores
+ * (char-typed, so they may alias anything as far as the compiler knows)
+ * would otherwise make it reload these from the context per packet. */
+struct fwd_ctx {
+	const struct vrd_port_fp *pfp;
+	struct vrd_port_stats *ps;
+	struct rte_eth_dev_tx_buffer *const *txb;
+	uint16_t qid;
+};
+
+/* The forwarding case, tested with one branch: a resolved adjacency
+ * whose port's MTU the packet fits. type is loaded before the adjacency
+ * (struct vr_nh says why). */
+static inline bool
+nh_fast(const struct fwd_ctx *f, const struct vr_nh *nh, uint16_t l3_len)
+{
+	/* Only a FORWARD next hop's port is a port (drop types have none). */
+	if (unlikely(__atomic_load_n(&nh->type, __ATOMIC_ACQUIRE) != VR_NH_FORWARD))
+		return false;
+	return l3_len <= f->pfp[nh->port].mtu;
+}
+
+/* Forwarded packets leave in runs: consecutive packets to one port are
+ * collected in a local array, their count and bytes in registers, and
+ * go into the port's tx buffer and counters once per run. Doing that
+ * per packet chained every packet to the one before through memory (the
+ * buffer's length, the counters): a store-to-load forwarding latency per
+ * packet, which perf put at the top of the profile of tests/bench/replay.sh. */
+struct tx_run {
+	uint16_t port;               /* VRD_NO_PORT: no run yet */
+	uint16_t n;
+	uint64_t bytes;
+};
+
+static inline void
+tx_run_send(const struct fwd_ctx *f, struct tx_run *r, struct rte_mbuf **pkts)
+{
+	struct rte_eth_dev_tx_buffer *b;
+	uint16_t done = 0;
+
+	if (r->n == 0)
+		return;
+	f->ps[r->port].tx_pkts += r->n;
+	f->ps[r->port].tx_bytes += r->bytes;
+	b = f->txb[r->port];
+	/* As rte_eth_tx_buffer() per packet: a full buffer is sent. */
+	while (done < r->n) {
+		uint16_t k = RTE_MIN((uint16_t)(r->n - done),
+				     (uint16_t)(b->size - b->length));
+
+		memcpy(&b->pkts[b->length], &pkts[done], k * sizeof(pkts[0]));
+		b->length += k;
+		done += k;
+		if (b->length == b->size)
+			rte_eth_tx_buffer_flush(r->port, f->qid, b);
+	}
+	r->n = 0;
+	r->bytes = 0;
+}
+
+/* Rewrites the Ethernet header with two 8-byte stores, the second
+ * overlapping the first's last two bytes: the next hop's MAC, then the
+ * port's MAC with the EtherType (vrd_port_fp.eth_src_ip4/6). The run's
+ * state is a local of the caller, in registers once this is inlined;
+ * its packets are in a separate array, which is not. */
+static inline void
+send_fast(const struct fwd_ctx *f, struct tx_run *r, struct rte_mbuf **run,
+	  const struct vr_nh *nh, struct rte_mbuf *m, uint8_t *eth,
+	  uint64_t src_type)
+{
+	uint16_t out = nh->port;
+	uint64_t adj = nh->adj;
+
+	memcpy(eth, &adj, 8);
+	memcpy(eth + 6, &src_type, 8);
+	if (unlikely(out != r->port)) {
+		tx_run_send(f, r, run);
+		r->port = out;
+	}
+	run[r->n++] = m;
+	r->bytes += m->pkt_len;
+}
+
 /* IPv4 receive checks (RFC 1812 5.2.2, 5.3.7). Returns true when the
  * packet is to be looked up; otherwise it has been dropped or punted. */
 static inline bool
@@ -254,6 +337,91 @@ ip6_accept(struct burst_ctx *c, struct rte_mbuf *m, struct rte_ipv6_hdr *ip,
 	return true;
 }
 
+/* The common case, tested at once: an IPv4 frame to the port's MAC, a
+ * 20-byte header with a right checksum, a total length that the frame
+ * holds, TTL > 1, unicast source and destination. Every test is a
+ * compare whose result is combined without branching, so the loop takes
+ * one predictable branch per packet; whatever fails any of them takes
+ * the full checks (ip4_accept), which find the reason. The same
+ * conditions as ip4_accept's accepting path: t_golden.sh sends the
+ * reasons' packets. data_len >= 34 is tested first: the rest reads the
+ * 34 bytes. Sets *dst (host order) and *tot. */
+static inline bool
+ip4_fast(const struct rte_mbuf *m, const struct rte_ether_hdr *eth,
+	 uint64_t mac48, uint32_t *dst, uint16_t *tot)
+{
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + 1);
+	uint32_t et_vhl, len;
+	bool ok;
+
+	if (unlikely(m->data_len < RTE_ETHER_HDR_LEN + sizeof(*ip)))
+		return false;
+	/* EtherType and version/IHL are adjacent: bytes 12..14. */
+	memcpy(&et_vhl, &eth->ether_type, 4);
+	len = rte_be_to_cpu_16(ip->total_length);
+	ok = mac_bits(&eth->dst_addr) == mac48;
+	ok &= (et_vhl & 0xffffff) == 0x450008;
+	ok &= len - sizeof(*ip) <= m->pkt_len - RTE_ETHER_HDR_LEN - sizeof(*ip);
+	ok &= ip->time_to_live > 1;
+	ok &= (vr_ip4_class_by_octet[((const uint8_t *)&ip->src_addr)[0]] |
+	       vr_ip4_class_by_octet[((const uint8_t *)&ip->dst_addr)[0]]) == 0;
+	ok &= vr_ip4_hdr20_csum_ok(ip);
+	*dst = rte_be_to_cpu_32(ip->dst_addr);
+	*tot = (uint16_t)len;
+	return ok;
+}
+
+enum rx_verdict {
+	RX_DONE,        /* dropped or punted */
+	RX_IP4,         /* to be looked up: *dst4 and *len4 are set */
+	RX_IP6,         /* to be looked up: dst6 is set */
+};
+
+/* Every frame that is not the common case (ip4_fast): the full checks,
+ * which count the reason of each drop and punt. Out of line so that the
+ * loop around ip4_fast keeps its values in registers. */
+static __attribute__((noinline)) enum rx_verdict
+rx_slow(struct burst_ctx *c, struct rte_mbuf *m, uint64_t mac48,
+	uint32_t *dst4, uint16_t *len4, uint8_t *dst6)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	uint64_t dst48;
+	bool l2_group;
+
+	if (unlikely(m->data_len < RTE_ETHER_HDR_LEN)) {
+		drop(c, m, VRD_DROP_TRUNCATED);
+		return RX_DONE;
+	}
+	/* A unicast frame must be addressed to the port; a router does not
+	 * forward what a neighbour sent to someone else. (The frame holds
+	 * 14 bytes: reading 8 stays inside it.) */
+	dst48 = mac_bits(&eth->dst_addr);
+	l2_group = (dst48 & MAC_GROUP_BIT) != 0;
+	if (!l2_group && dst48 != mac48) {
+		drop(c, m, VRD_DROP_L2_OTHER_HOST);
+		return RX_DONE;
+	}
+	if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4)) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+
+		if (!ip4_accept(c, m, ip, l2_group))
+			return RX_DONE;
+		*dst4 = rte_be_to_cpu_32(ip->dst_addr);
+		*len4 = rte_be_to_cpu_16(ip->total_length);
+		return RX_IP4;
+	}
+	if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV6)) {
+		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(eth + 1);
+
+		if (!ip6_accept(c, m, ip, l2_group))
+			return RX_DONE;
+		memcpy(dst6, ip->dst_addr, 16);
+		return RX_IP6;
+	}
+	punt(c, m, VRD_PUNT_NON_IP);
+	return RX_DONE;
+}
+
 /* Out of line (one call per burst) so that a profiler can count what
  * forwarding costs per packet apart from the drivers' receive calls
  * (tests/bench/instr.sh counts it under callgrind). */
@@ -263,88 +431,94 @@ data_burst(struct burst_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 	uint32_t ip4[VRD_BURST];
 	uint8_t ip6[VRD_BURST][RTE_FIB6_IPV6_ADDR_SIZE];
 	uint64_t nhg4[VRD_BURST], nhg6[VRD_BURST];
-	uint16_t at4[VRD_BURST], at6[VRD_BURST];
+	uint16_t at4[VRD_BURST], at6[VRD_BURST], len4[VRD_BURST];
 	/* The port's MAC as the low 48 bits of a little-endian load, so that
 	 * a frame's destination is checked with one load and one compare. */
 	const uint64_t mac48 = mac_bits(&c->pfp[c->in].mac);
+	const struct vr_fib_fp *fib = c->fib;
+	const struct fwd_ctx f = { .pfp = c->pfp, .ps = c->w->ps,
+				   .txb = c->w->txb, .qid = (uint16_t)c->w->id };
+	struct rte_mbuf *run[VRD_BURST];
+	struct tx_run tr = { .port = VRD_NO_PORT };
 	uint16_t n4 = 0, n6 = 0, i;
 	uint64_t bytes = 0;
 
+	/* The byte count apart: one accumulator fewer in the loop below,
+	 * which has more values live than the registers hold. */
+	for (i = 0; i < n; i++)
+		bytes += pkts[i]->pkt_len;
 	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		struct rte_ether_hdr *eth;
-		uint64_t dst48;
-		bool l2_group;
+		struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 
 		if (i + PREFETCH_AHEAD < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD],
 						       void *));
-		bytes += m->pkt_len;
-		if (unlikely(m->data_len < RTE_ETHER_HDR_LEN)) {
-			drop(c, m, VRD_DROP_TRUNCATED);
+		if (likely(ip4_fast(m, eth, mac48, &ip4[n4], &len4[n4]))) {
+			at4[n4++] = i;
 			continue;
 		}
-		eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-		/* A unicast frame must be addressed to the port; a router
-		 * does not forward what a neighbour sent to someone else.
-		 * (The frame holds 14 bytes: reading 8 stays inside it.) */
-		dst48 = mac_bits(&eth->dst_addr);
-		l2_group = (dst48 & MAC_GROUP_BIT) != 0;
-		if (unlikely(!l2_group && dst48 != mac48)) {
-			drop(c, m, VRD_DROP_L2_OTHER_HOST);
-			continue;
-		}
-		if (likely(eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4))) {
-			struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
-			if (ip4_accept(c, m, ip, l2_group)) {
-				ip4[n4] = rte_be_to_cpu_32(ip->dst_addr);
-				at4[n4++] = i;
-			}
-		} else if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV6)) {
-			struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(eth + 1);
-			if (ip6_accept(c, m, ip, l2_group)) {
-				rte_memcpy(ip6[n6], ip->dst_addr, 16);
-				at6[n6++] = i;
-			}
-		} else {
-			punt(c, m, VRD_PUNT_NON_IP);
+		switch (rx_slow(c, m, mac48, &ip4[n4], &len4[n4], ip6[n6])) {
+		case RX_IP4:
+			at4[n4++] = i;
+			break;
+		case RX_IP6:
+			at6[n6++] = i;
+			break;
+		default:
+			break;
 		}
 	}
 	c->ps->rx_pkts += n;
 	c->ps->rx_bytes += bytes;
 
 	if (n4 > 0)
-		vr_fib_lookup4_bulk(c->fib, ip4, nhg4, n4);
+		vr_fib_lookup4_bulk(fib, ip4, nhg4, n4);
 	if (n6 > 0)
-		vr_fib_lookup6_bulk(c->fib, ip6, nhg6, n6);
+		vr_fib_lookup6_bulk(fib, ip6, nhg6, n6);
 
 	for (i = 0; i < n4; i++) {
 		struct rte_mbuf *m = pkts[at4[i]];
-		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(
-			m, struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+		uint8_t *eth = rte_pktmbuf_mtod(m, uint8_t *);
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + RTE_ETHER_HDR_LEN);
 		uint32_t g = (uint32_t)nhg4[i];
-		uint32_t h = 0;
+		const struct vr_nh *nh;
 
-		if (unlikely(vr_fib_nhg_paths_n(c->fib, g) > 1))
-			h = vr_flow_hash4(ip);
-		route_pkt(c, m, vr_fib_nh_select(c->fib, g, h),
-			  rte_be_to_cpu_16(ip->total_length), true);
+		nh = likely(vr_fib_nhg_paths_n(fib, g) == 1) ?
+			vr_fib_nh_select(fib, g, 0) :
+			vr_fib_nh_select(fib, g, vr_flow_hash4(ip));
+		if (likely(nh_fast(&f, nh, len4[i]))) {
+			vr_ip4_ttl_dec(ip);
+			send_fast(&f, &tr, run, nh, m, eth, f.pfp[nh->port].eth_src_ip4);
+		} else {
+			/* What leaves here goes after the run, in order. */
+			tx_run_send(&f, &tr, run);
+			route_pkt(c, m, nh, len4[i], true);
+		}
 	}
 	for (i = 0; i < n6; i++) {
 		struct rte_mbuf *m = pkts[at6[i]];
-		struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(
-			m, struct rte_ipv6_hdr *, RTE_ETHER_HDR_LEN);
+		uint8_t *eth = rte_pktmbuf_mtod(m, uint8_t *);
+		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(eth + RTE_ETHER_HDR_LEN);
 		uint32_t g = (uint32_t)nhg6[i];
-		uint32_t h = 0;
+		uint16_t len = rte_be_to_cpu_16(ip->payload_len) + sizeof(*ip);
+		const struct vr_nh *nh;
 
-		if (unlikely(vr_fib_nhg_paths_n(c->fib, g) > 1))
-			h = vr_flow_hash6(ip);
-		route_pkt(c, m, vr_fib_nh_select(c->fib, g, h),
-			  rte_be_to_cpu_16(ip->payload_len) + sizeof(*ip), false);
+		nh = likely(vr_fib_nhg_paths_n(fib, g) == 1) ?
+			vr_fib_nh_select(fib, g, 0) :
+			vr_fib_nh_select(fib, g, vr_flow_hash6(ip));
+		if (likely(nh_fast(&f, nh, len))) {
+			ip->hop_limits--;
+			send_fast(&f, &tr, run, nh, m, eth, f.pfp[nh->port].eth_src_ip6);
+		} else {
+			tx_run_send(&f, &tr, run);
+			route_pkt(c, m, nh, len, false);
+		}
 	}
+	tx_run_send(&f, &tr, run);
 }
 
 /* What the kernel sends on a TAP leaves through the port it stands for. */
@@ -393,13 +567,22 @@ vrd_worker_main(void *arg)
 		const struct vrd_rx_conf *rc =
 			__atomic_load_n(&w->conf, __ATOMIC_ACQUIRE);
 		unsigned int got = 0;
+		/* Start of the handling whose end is the next TSC read, 0 when
+		 * none is open. The TSC costs about 30 cycles a read here, so
+		 * each read ends one interval and starts the next: 3 reads per
+		 * loop with one busy queue (receive, handle, flush). */
+		uint64_t t_busy = 0;
 
 		for (uint16_t q = 0; q < rc->n_rxq; q++) {
 			const struct vrd_rxq *rq = &rc->rxq[q];
 			uint64_t t_rx = rte_rdtsc(), t0;
-			uint16_t n = rte_eth_rx_burst(rq->port, rq->queue, pkts,
-						      VRD_BURST);
+			uint16_t n;
 
+			if (t_busy != 0) {
+				w->ws.busy_cycles += t_rx - t_busy;
+				t_busy = 0;
+			}
+			n = rte_eth_rx_burst(rq->port, rq->queue, pkts, VRD_BURST);
 			if (n == 0)
 				continue;
 			t0 = rte_rdtsc();
@@ -418,7 +601,7 @@ vrd_worker_main(void *arg)
 				c.ps = &w->ps[rq->port];
 				data_burst(&c, pkts, n);
 			}
-			w->ws.busy_cycles += rte_rdtsc() - t0;
+			t_busy = t0;
 			w->ws.busy_polls++;
 			w->ws.busy_pkts += n;
 			got += n;
@@ -426,11 +609,12 @@ vrd_worker_main(void *arg)
 		/* Once per loop: what all queues produced leaves in as few
 		 * bursts as possible. */
 		if (got != 0) {
-			uint64_t t0 = rte_rdtsc();
+			if (t_busy == 0)
+				t_busy = rte_rdtsc();
 			for (uint16_t t = 0; t < rc->n_tx_ports; t++)
 				rte_eth_tx_buffer_flush(rc->tx_ports[t], w->id,
 							w->txb[rc->tx_ports[t]]);
-			w->ws.busy_cycles += rte_rdtsc() - t0;
+			w->ws.busy_cycles += rte_rdtsc() - t_busy;
 		}
 		w->ws.loops++;
 		rte_rcu_qsbr_quiescent(vrd.qsv, w->id);

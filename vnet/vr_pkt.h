@@ -62,6 +62,27 @@ vr_ip4_hdr20_sum(const struct rte_ipv4_hdr *ip)
 	return (uint16_t)s;
 }
 
+/* Whether a 20-byte IPv4 header's checksum is right, without folding:
+ * the one's-complement sum of its words is 0xffff exactly when their
+ * plain sum is a non-zero multiple of 0xffff, since the end-around carry
+ * is reduction modulo 0xffff (2^16 and 2^32 are both 1 modulo 0xffff).
+ * The caller has seen a non-zero first byte (0x45), so the sum is not
+ * zero. Same loads as vr_ip4_hdr20_sum(), and a multiply for the modulo
+ * instead of four folds. */
+static inline bool
+vr_ip4_hdr20_csum_ok(const struct rte_ipv4_hdr *ip)
+{
+	const uint8_t *p = (const uint8_t *)ip;
+	uint64_t w01, w23;
+	uint32_t w4;
+
+	memcpy(&w01, p, 8);
+	memcpy(&w23, p + 8, 8);
+	memcpy(&w4, p + 16, 4);
+	return ((w01 & 0xffffffff) + (w01 >> 32) + (w23 & 0xffffffff) +
+		(w23 >> 32) + w4) % 0xffff == 0;
+}
+
 /* The folded sum of an IPv4 header of hlen bytes: the five-add path for
  * the 20 bytes nearly every header has, DPDK's loop for options. */
 static inline uint16_t
@@ -99,21 +120,21 @@ vr_ip4_check(const struct rte_ipv4_hdr *ip, uint32_t l3_len, uint32_t pkt_l3_len
 	return VR_IP4_OK;
 }
 
-/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), m being the (TTL, protocol)
- * word. Unlike adding 0x0100 (eqn. 2), it never turns a correct 0x0000
- * into 0xffff. */
+/* Decrements TTL and updates the checksum incrementally (RFC 1624):
+ * the TTL is the high byte of its 16-bit word, so the checksum grows by
+ * 0x0100 in one's-complement arithmetic, which is the same in either
+ * byte order (RFC 1071 2(B)): adding RTE_BE16(0x0100) to the field as it
+ * sits in memory, with the end-around carry. A sum that reaches 0xffff
+ * becomes 0x0000: a full recompute never gives 0xffff either (the words
+ * it sums are not all zero), so the two agree on every valid header
+ * (tests/unit/test_pkt.c checks it against rte_ipv4_cksum()). */
 static inline void
 vr_ip4_ttl_dec(struct rte_ipv4_hdr *ip)
 {
-	uint16_t m = rte_be_to_cpu_16(*(const uint16_t *)(const void *)
-				      &ip->time_to_live);
-	uint32_t sum = (uint16_t)~rte_be_to_cpu_16(ip->hdr_checksum) +
-		       (uint16_t)~m + (uint16_t)(m - 0x0100);
+	uint32_t sum = (uint32_t)ip->hdr_checksum + RTE_BE16(0x0100);
 
 	ip->time_to_live--;
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	ip->hdr_checksum = rte_cpu_to_be_16((uint16_t)~sum);
+	ip->hdr_checksum = (uint16_t)(sum + (sum >= 0xffff));
 }
 
 /* IPv6 address scopes that a router must not forward (RFC 4291 2.5.6)

@@ -5,23 +5,39 @@
  * and the transmits made there), the receive call left out. l3fwd's
  * timed drain of partial bursts (every 100 us) is not in them; at full
  * load its bursts are sent where they are handled. One lcore; printed at
- * exit as "l3fwd busy: CYCLES cycles PACKETS packets".
+ * exit as "l3fwd busy: CYCLES cycles PACKETS packets", and every 0.3 s
+ * as "l3fwd interval: CYCLES cycles PACKETS packets" for that interval
+ * (printed outside the timed part), so that a benchmark can sample it as
+ * it samples vrd's counters (replay.sh's least-disturbed intervals).
  */
 #include <signal.h>
 #include <stdio.h>
 #include <rte_cycles.h>
 
 static uint64_t vr_busy_cycles, vr_busy_pkts;
+static uint64_t vr_iv_start, vr_iv_len, vr_iv_cycles, vr_iv_pkts;
 
 static inline void
 vr_timed_send(int nb_rx, struct rte_mbuf **pkts, uint16_t portid,
 	      struct lcore_conf *qconf)
 {
-	uint64_t t0 = rte_rdtsc();
+	uint64_t t0 = rte_rdtsc(), t1;
 
 	l3fwd_lpm_send_packets(nb_rx, pkts, portid, qconf);
-	vr_busy_cycles += rte_rdtsc() - t0;
+	t1 = rte_rdtsc();
+	vr_busy_cycles += t1 - t0;
 	vr_busy_pkts += (uint64_t)nb_rx;
+	vr_iv_cycles += t1 - t0;
+	vr_iv_pkts += (uint64_t)nb_rx;
+	if (unlikely(t1 - vr_iv_start >= vr_iv_len)) {
+		if (vr_iv_start != 0)
+			printf("l3fwd interval: %" PRIu64 " cycles %" PRIu64
+			       " packets\n", vr_iv_cycles, vr_iv_pkts);
+		fflush(stdout);
+		vr_iv_len = rte_get_tsc_hz() * 3 / 10;
+		vr_iv_start = rte_rdtsc();
+		vr_iv_cycles = vr_iv_pkts = 0;
+	}
 }
 
 /* The benchmarks stop vrgen (the vhost-user server) first; closing its

@@ -10,6 +10,13 @@
 # rates of forward.sh or versus.sh do. Every packet must be forwarded
 # (vrd's drops and punts are checked), else the run is refused.
 #
+# This host's noise comes in phases of about a second (another tenant on
+# the core's caches), which can move a turn's average by a third. So each
+# turn is also read in 0.3 s intervals (vrd's counters; l3fwd_busy.h's
+# interval lines), and the turn's quietest interval, the lowest busy
+# cycles per packet, is kept beside its average: the DUT's cost when the
+# host leaves it alone, measured the same way for both.
+#
 #   tests/bench/replay.sh [--routes N] [--packets N] [--rounds N] [--seconds S]
 #   --routes N    random prefixes of the full IPv4 table in both (100000)
 #   --packets N   distinct packets in the pcap, 60-byte UDP to random
@@ -19,7 +26,8 @@
 #   --seconds S   seconds each DUT forwards per turn (default 4)
 #
 # The last line is one JSON object: each turn's busy cycles per packet for
-# both, their medians and the ratio vrd/l3fwd.
+# both, their medians and the ratio vrd/l3fwd; the same for the turns'
+# quietest intervals (*_quiet).
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 NROUTES=100000 NPKT=4000 ROUNDS=3 SECS=4
@@ -55,13 +63,25 @@ l3fwd_rules $W/routes $W
 pcap_to_vrd $W/routes "$NPKT" $W/in.pcap || { echo "replay.sh: pcap"; exit 1; }
 pcap_vrd_conf $W/vrd.conf $W/routes "net_pcap_p1,rx_pcap=$W/in.pcap,infinite_rx=1"
 
-vrd_turn() { # prints busy cycles per packet
-  local ns=${T}rp s=$T-rp st
+# interval_min: the lowest of "CYCLES PACKETS" lines (one per interval)
+# as cycles per packet, or null.
+interval_min() {
+  awk '$2 > 0 { v = $1 / $2; if (!n++ || v < m) m = v } END { if (n) printf "%.1f\n", m; else print "null" }'
+}
+
+vrd_turn() { # prints the turn's busy cycles per packet, then its quietest interval's
+  local ns=${T}rp s=$T-rp st prev cur k
   ns_add $ns
   vrd_start $ns $s --fpm off --busy-poll --config $W/vrd.conf \
     -- -m 1024 --no-pci --lcores=0@0,1@1 --file-prefix=$T-rpv >&2 || return 1
   vrctl $s stats clear
-  sleep "$SECS"
+  prev="0 0"
+  for k in $(seq $((SECS * 10 / 3))); do
+    sleep 0.3
+    cur=$(vrctl $s stats --json | jq -r '[([.workers[].busy_cycles] | add), ([.workers[].busy_packets] | add)] | "\(.[0]) \(.[1])"')
+    echo "$cur $prev"
+    prev=$cur
+  done | awk '{ print $1 - $3, $2 - $4 }' > $W/vrd_intervals
   st=$(vrctl $s stats --json)
   kill "$VRD_PID"; wait "$VRD_PID" 2>/dev/null
   # Run in $(...): lib_cleanup never hears of the namespace or the log.
@@ -69,8 +89,9 @@ vrd_turn() { # prints busy cycles per packet
   echo "$st" | jq -e '.totals.tx_packets > 0 and .totals.drops_total == 0 and .totals.punts_total == 0' >/dev/null ||
     { echo "replay.sh: vrd did not forward every packet: $(echo "$st" | jq -c '.totals | {rx_packets, tx_packets, drops_total, punts_total}')" >&2; return 1; }
   echo "$st" | jq '.totals.cycles_per_packet * 10 | round / 10'
+  interval_min < $W/vrd_intervals
 }
-l3fwd_turn() {
+l3fwd_turn() { # the same for l3fwd
   local p
   l3fwd_cmd $W $T-rpl net_pcap0,rx_pcap=$W/in.pcap,infinite_rx=1 net_null1,no-rx=1 02:00:00:00:00:02
   taskset -c 1 "${L3FWD_CMD[@]}" >$W/l3fwd.log 2>&1 &
@@ -79,19 +100,27 @@ l3fwd_turn() {
   sleep "$SECS"
   kill $p; wait $p 2>/dev/null
   l3fwd_busy $W/l3fwd.log
+  awk '/^l3fwd interval:/ { print $3, $5 }' $W/l3fwd.log | interval_min
 }
 
-L=() V=()
+L=() V=() LQ=() VQ=()
 for r in $(seq "$ROUNDS"); do
-  l=$(l3fwd_turn) && [ "$l" != null ] || { echo "replay.sh: l3fwd's turn failed"; exit 1; }
-  v=$(vrd_turn) || exit 1
-  L+=("$l"); V+=("$v")
-  echo "replay.sh: turn $r: l3fwd $l busy cycles/packet, vrd $v"
+  read -r -d '' l lq < <(l3fwd_turn)
+  [ -n "${l:-}" ] && [ "$l" != null ] && [ "${lq:-null}" != null ] || { echo "replay.sh: l3fwd's turn failed"; exit 1; }
+  read -r -d '' v vq < <(vrd_turn)
+  [ -n "${v:-}" ] && [ "${vq:-null}" != null ] || { echo "replay.sh: vrd's turn failed"; exit 1; }
+  L+=("$l"); V+=("$v"); LQ+=("$lq"); VQ+=("$vq")
+  echo "replay.sh: turn $r: l3fwd $l busy cycles/packet (quietest 0.3 s: $lq), vrd $v ($vq)"
 done
 echo "command: $CMDLINE"
-jq -cn --argjson l "[$(IFS=,; echo "${L[*]}")]" --argjson v "[$(IFS=,; echo "${V[*]}")]" \
+list() { local IFS=,; echo "[$*]"; }
+jq -cn --argjson l "$(list "${L[@]}")" --argjson v "$(list "${V[@]}")" \
+  --argjson lq "$(list "${LQ[@]}")" --argjson vq "$(list "${VQ[@]}")" \
   --argjson r "$NROUTES" --argjson n "$NPKT" --argjson s "$SECS" '
   def median: sort | .[length / 2 | floor];
+  def ratio(a; b): (a | median) / (b | median) * 1000 | round / 1000;
   {l3fwd_cycles_per_pkt: $l, vrd_cycles_per_pkt: $v, l3fwd_median: ($l | median),
-   vrd_median: ($v | median), ratio: (($v | median) / ($l | median) * 1000 | round / 1000),
+   vrd_median: ($v | median), ratio: ratio($v; $l),
+   l3fwd_quiet: $lq, vrd_quiet: $vq, l3fwd_quiet_median: ($lq | median),
+   vrd_quiet_median: ($vq | median), ratio_quiet: ratio($vq; $lq),
    routes: $r, packets: $n, seconds: $s}'

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Unit tests of vnet/vr_pkt.h's IPv4 header arithmetic against DPDK's
  * reference functions: the 20-byte sum fast path against rte_raw_cksum()
- * on random bytes, vr_ip4_check() on headers with and without options,
- * and the incremental TTL decrement (RFC 1624) against a full recompute.
+ * on random bytes, the unfolded validity test against the folded sum,
+ * vr_ip4_check() on headers with and without options, and the
+ * incremental TTL decrement (RFC 1624) against a full recompute.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -62,6 +63,46 @@ test_hdr20_sum_matches_raw_cksum(void **state)
 			 rte_raw_cksum(buf, 20));
 }
 
+/* vr_ip4_hdr20_csum_ok() says yes exactly when the folded sum is 0xffff:
+ * on valid headers, on each of them with one bit flipped, and on random
+ * bytes behind a 0x45 (the fast path's precondition). */
+static void
+test_hdr20_csum_ok(void **state)
+{
+	uint8_t buf[64];
+
+	(void)state;
+	for (int i = 0; i < N_RANDOM; i++) {
+		uint8_t *h = buf + (i & 7);
+		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)h;
+		unsigned int bit;
+
+		random_header(h, 20);
+		assert_true(vr_ip4_hdr20_csum_ok(ip));
+		bit = 8 + (unsigned int)random() % (20 * 8 - 8);
+		h[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		assert_int_equal(vr_ip4_hdr20_csum_ok(ip),
+				 vr_ip4_hdr20_sum(ip) == 0xffff);
+		assert_false(vr_ip4_hdr20_csum_ok(ip));
+		fill_random(h, 20);
+		h[0] = 0x45;
+		assert_int_equal(vr_ip4_hdr20_csum_ok(ip),
+				 vr_ip4_hdr20_sum(ip) == 0xffff);
+	}
+	/* Both forms of a zero checksum field (0x0000, 0xffff) are valid
+	 * one's-complement arithmetic: a header whose sum without them is
+	 * 0xffff. */
+	memset(buf, 0, 20);
+	buf[0] = 0x45;
+	buf[1] = 0xba;       /* 0x45ba + 0xba45 = 0xffff */
+	buf[2] = 0xba;
+	buf[3] = 0x45;
+	assert_true(vr_ip4_hdr20_csum_ok((const struct rte_ipv4_hdr *)buf));
+	buf[10] = buf[11] = 0xff;
+	assert_true(vr_ip4_hdr20_csum_ok((const struct rte_ipv4_hdr *)buf));
+	assert_int_equal(vr_ip4_hdr20_sum((const struct rte_ipv4_hdr *)buf), 0xffff);
+}
+
 /* A correct header passes, with or without options; any one bit flipped
  * outside version and lengths is a bad checksum. */
 static void
@@ -88,8 +129,8 @@ test_check_csum(void **state)
 }
 
 /* After the incremental update the header sums to 0xffff and the
- * checksum is what a full recompute gives: RFC 1624 eqn. 3 never yields
- * 0xffff, which no IPv4 header's full checksum is. */
+ * checksum is what a full recompute gives, 0x0000 rather than 0xffff
+ * included (no IPv4 header's full checksum is 0xffff). */
 static void
 test_ttl_dec(void **state)
 {
@@ -117,6 +158,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hdr20_sum_matches_raw_cksum),
+		cmocka_unit_test(test_hdr20_csum_ok),
 		cmocka_unit_test(test_check_csum),
 		cmocka_unit_test(test_ttl_dec),
 	};
