@@ -362,7 +362,8 @@ ip4_fast(const struct rte_mbuf *m, const struct rte_ether_hdr *eth,
 	len = rte_be_to_cpu_16(ip->total_length);
 	ok = mac_bits(&eth->dst_addr) == mac48;
 	ok &= ip->version_ihl == 0x45;
-	ok &= len - sizeof(*ip) <= m->pkt_len - RTE_ETHER_HDR_LEN - sizeof(*ip);
+	ok &= len - (uint32_t)sizeof(*ip) <=
+	      m->pkt_len - (uint32_t)(RTE_ETHER_HDR_LEN + sizeof(*ip));
 	ok &= ip->time_to_live > 1;
 	ok &= (vr_ip4_class_by_octet[((const uint8_t *)&ip->src_addr)[0]] |
 	       vr_ip4_class_by_octet[((const uint8_t *)&ip->dst_addr)[0]]) == 0;
@@ -458,7 +459,9 @@ data_burst(struct burst_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 	uint32_t ip4[VRD_BURST];
 	uint8_t ip6[VRD_BURST][RTE_FIB6_IPV6_ADDR_SIZE];
 	uint64_t nhg4[VRD_BURST], nhg6[VRD_BURST];
-	uint16_t at4[VRD_BURST], at6[VRD_BURST], len4[VRD_BURST];
+	/* The packets to look up, in lookup order, with IPv4's lengths. */
+	struct rte_mbuf *m4[VRD_BURST], *m6[VRD_BURST];
+	uint16_t len4[VRD_BURST];
 	/* The port's MAC as the low 48 bits of a little-endian load, so that
 	 * a frame's destination is checked with one load and one compare. */
 	const uint64_t mac48 = mac_bits(&c->pfp[c->in].mac);
@@ -488,21 +491,21 @@ data_burst(struct burst_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 		 * does, and the fast tests check data_len.) */
 		if (likely(eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4))) {
 			if (likely(ip4_fast(m, eth, mac48, &ip4[n4], &len4[n4]))) {
-				at4[n4++] = i;
+				m4[n4++] = m;
 				continue;
 			}
 		} else if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV6)) {
 			if (likely(ip6_fast(m, eth, mac48, ip6[n6]))) {
-				at6[n6++] = i;
+				m6[n6++] = m;
 				continue;
 			}
 		}
 		switch (rx_slow(c, m, mac48, &ip4[n4], &len4[n4], ip6[n6])) {
 		case RX_IP4:
-			at4[n4++] = i;
+			m4[n4++] = m;
 			break;
 		case RX_IP6:
-			at6[n6++] = i;
+			m6[n6++] = m;
 			break;
 		default:
 			break;
@@ -517,7 +520,7 @@ data_burst(struct burst_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 		vr_fib_lookup6_bulk(fib, ip6, nhg6, n6);
 
 	for (i = 0; i < n4; i++) {
-		struct rte_mbuf *m = pkts[at4[i]];
+		struct rte_mbuf *m = m4[i];
 		uint8_t *eth = rte_pktmbuf_mtod(m, uint8_t *);
 		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + RTE_ETHER_HDR_LEN);
 		uint32_t g = (uint32_t)nhg4[i];
@@ -536,7 +539,7 @@ data_burst(struct burst_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 		}
 	}
 	for (i = 0; i < n6; i++) {
-		struct rte_mbuf *m = pkts[at6[i]];
+		struct rte_mbuf *m = m6[i];
 		uint8_t *eth = rte_pktmbuf_mtod(m, uint8_t *);
 		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(eth + RTE_ETHER_HDR_LEN);
 		uint32_t g = (uint32_t)nhg6[i];
