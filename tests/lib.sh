@@ -19,7 +19,7 @@ ok() { echo "ok: $*"; }
 skip() { echo "SKIP: $*"; exit 77; }
 
 lib_cleanup() {
-  local p ns
+  local rc=$? p ns
   for p in "${LIB_PIDS[@]}"; do kill "$p" 2>/dev/null; done
   for p in "${LIB_PIDS[@]}"; do
     for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
@@ -28,6 +28,9 @@ lib_cleanup() {
   for ns in "${LIB_NS[@]}"; do ip netns del "$ns" 2>/dev/null; done
   rm -f /run/vrplane/"$T"*.sock
   rm -rf /var/run/dpdk/*"$T"*   # DPDK leaves its (empty) runtime directory
+  # A test that passed leaves nothing in /tmp (vrd logs, captures, files
+  # made with its prefix); one that failed keeps them for reading.
+  if [ "$rc" -eq 0 ] && [ "$LIB_FAILS" -eq 0 ]; then rm -rf /tmp/"$T"[!0-9]*; fi
 }
 trap lib_cleanup EXIT
 
