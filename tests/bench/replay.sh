@@ -10,8 +10,8 @@
 # rates of forward.sh or versus.sh do. Every packet must be forwarded
 # (vrd's drops and punts are checked), else the run is refused.
 #
-# This host's noise comes in phases of about a second (another tenant on
-# the core's caches), which can move a turn's average by a third. So each
+# This host's noise comes in phases of about a second (something else
+# sharing the core's caches, docs/performance.md), which can move a turn's average by a third. So each
 # turn is also read in 0.3 s intervals (vrd's counters; l3fwd_busy.h's
 # interval lines), and the turn's quietest interval, the lowest busy
 # cycles per packet, is kept beside its average: the DUT's cost when the
