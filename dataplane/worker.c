@@ -32,45 +32,17 @@
 #define SLEEP_MIN_US 5
 #define SLEEP_MAX_US 500
 
-static inline void
-send_out(struct vrd_worker *w, const struct vrd_port_fp *pfp,
-	 const struct vr_nh *nh, struct rte_mbuf *m,
-	 struct rte_ether_hdr *eth)
-{
-	uint16_t out = nh->port;
-	struct vrd_port_stats *os = &w->ps[out];
-
-	rte_ether_addr_copy(&nh->dmac, &eth->dst_addr);
-	rte_ether_addr_copy(&pfp[out].mac, &eth->src_addr);
-	os->tx_pkts++;
-	os->tx_bytes += m->pkt_len;
-	rte_eth_tx_buffer(out, w->id, w->txb[out], m);
-}
-
-/* Acts on a looked-up next hop. IP checks are done; TTL is > 1. */
+/* Everything but the fast path, by the next hop's type as nh_fast read
+ * it: a FORWARD next hop comes here only when the packet is over the
+ * output port's MTU. IP checks are done; TTL is > 1. */
 static inline void
 route_pkt(struct burst_ctx *c, struct rte_mbuf *m, const struct vr_nh *nh,
-	  uint16_t l3_len, bool v4)
+	  uint32_t type, bool v4)
 {
-	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-
-	uint8_t type = __atomic_load_n(&nh->type, __ATOMIC_ACQUIRE);
-
-	/* Forwarding first, out of the switch: a compare and a predicted
-	 * branch rather than the switch's indirect jump. */
-	if (likely(type == VR_NH_FORWARD)) {
-		if (unlikely(l3_len > c->pfp[nh->port].mtu)) {
-			vrd_mtu_exceeded(c->w, c->in, nh, m, v4);
-			return;
-		}
-		if (v4)
-			vr_ip4_ttl_dec((struct rte_ipv4_hdr *)(eth + 1));
-		else
-			((struct rte_ipv6_hdr *)(eth + 1))->hop_limits--;
-		send_out(c->w, c->pfp, nh, m, eth);
-		return;
-	}
 	switch (type) {
+	case VR_NH_FORWARD:
+		vrd_mtu_exceeded(c->w, c->in, nh, m, v4);
+		return;
 	case VR_NH_UNRESOLVED:
 		punt(c, m, VRD_PUNT_UNRESOLVED);
 		return;
@@ -93,22 +65,23 @@ route_pkt(struct burst_ctx *c, struct rte_mbuf *m, const struct vr_nh *nh,
  * (char-typed, so they may alias anything as far as the compiler knows)
  * would otherwise make it reload these from the context per packet. */
 struct fwd_ctx {
+	const struct vr_fib_fp *fib;
 	const struct vrd_port_fp *pfp;
 	struct vrd_port_stats *ps;
 	struct rte_eth_dev_tx_buffer *const *txb;
 	uint16_t qid;
 };
 
-/* The forwarding case, tested with one branch: a resolved adjacency
- * whose port's MTU the packet fits. type is loaded before the adjacency
- * (struct vr_nh says why). */
+/* The forwarding case: a resolved adjacency whose port's MTU the packet
+ * fits. type is loaded once, before the adjacency (struct vr_nh says
+ * why), and handed to route_pkt when this says no. */
 static inline bool
-nh_fast(const struct fwd_ctx *f, const struct vr_nh *nh, uint16_t l3_len)
+nh_fast(const struct fwd_ctx *f, const struct vr_nh *nh, uint16_t l3_len,
+	uint32_t *type)
 {
+	*type = __atomic_load_n(&nh->type, __ATOMIC_ACQUIRE);
 	/* Only a FORWARD next hop's port is a port (drop types have none). */
-	if (unlikely(__atomic_load_n(&nh->type, __ATOMIC_ACQUIRE) != VR_NH_FORWARD))
-		return false;
-	return l3_len <= f->pfp[nh->port].mtu;
+	return likely(*type == VR_NH_FORWARD) && l3_len <= f->pfp[nh->port].mtu;
 }
 
 /* Forwarded packets leave in runs: consecutive packets to one port are
@@ -172,6 +145,38 @@ send_fast(const struct fwd_ctx *f, struct tx_run *r, struct rte_mbuf **run,
 	r->bytes += m->pkt_len;
 }
 
+/* One looked-up packet of either family (v4 is a constant at each call,
+ * so the compiler makes two copies and no packet branches on it). */
+static inline void
+fwd_pkt(struct burst_ctx *c, const struct fwd_ctx *f, struct tx_run *tr,
+	struct rte_mbuf **run, struct rte_mbuf *m, uint32_t g, uint16_t len,
+	bool v4)
+{
+	const struct vr_fib_fp *fib = f->fib;
+	uint8_t *eth = rte_pktmbuf_mtod(m, uint8_t *);
+	void *ip = eth + RTE_ETHER_HDR_LEN;
+	const struct vr_nh *nh;
+	uint32_t type;
+
+	if (likely(vr_fib_nhg_paths_n(fib, g) == 1))
+		nh = vr_fib_nh_select(fib, g, 0);
+	else
+		nh = vr_fib_nh_select(fib, g, v4 ? vr_flow_hash4(ip) : vr_flow_hash6(ip));
+	if (likely(nh_fast(f, nh, len, &type))) {
+		const struct vrd_port_fp *pp = &f->pfp[nh->port];
+
+		if (v4)
+			vr_ip4_ttl_dec(ip);
+		else
+			((struct rte_ipv6_hdr *)ip)->hop_limits--;
+		send_fast(f, tr, run, nh, m, eth, v4 ? pp->eth_src_ip4 : pp->eth_src_ip6);
+	} else {
+		/* What leaves here goes after the run, in order. */
+		tx_run_send(f, tr, run);
+		route_pkt(c, m, nh, type, v4);
+	}
+}
+
 /* Out of line (one call per burst) so that a profiler can count what
  * forwarding costs per packet apart from the drivers' receive calls
  * (tests/bench/instr.sh counts it under callgrind). */
@@ -187,8 +192,7 @@ data_burst(struct burst_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 	/* The port's MAC as the low 48 bits of a little-endian load, so that
 	 * a frame's destination is checked with one load and one compare. */
 	const uint64_t mac48 = mac_bits(&c->pfp[c->in].mac);
-	const struct vr_fib_fp *fib = c->fib;
-	const struct fwd_ctx f = { .pfp = c->pfp, .ps = c->w->ps,
+	const struct fwd_ctx f = { .fib = c->fib, .pfp = c->pfp, .ps = c->w->ps,
 				   .txb = c->w->txb, .qid = (uint16_t)c->w->id };
 	struct rte_mbuf *run[VRD_BURST];
 	struct tx_run tr = { .port = VRD_NO_PORT };
@@ -237,47 +241,18 @@ data_burst(struct burst_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 	c->ps->rx_bytes += bytes;
 
 	if (n4 > 0)
-		vr_fib_lookup4_bulk(fib, ip4, nhg4, n4);
+		vr_fib_lookup4_bulk(f.fib, ip4, nhg4, n4);
 	if (n6 > 0)
-		vr_fib_lookup6_bulk(fib, ip6, nhg6, n6);
+		vr_fib_lookup6_bulk(f.fib, ip6, nhg6, n6);
 
-	for (i = 0; i < n4; i++) {
-		struct rte_mbuf *m = m4[i];
-		uint8_t *eth = rte_pktmbuf_mtod(m, uint8_t *);
-		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + RTE_ETHER_HDR_LEN);
-		uint32_t g = (uint32_t)nhg4[i];
-		const struct vr_nh *nh;
-
-		nh = likely(vr_fib_nhg_paths_n(fib, g) == 1) ?
-			vr_fib_nh_select(fib, g, 0) :
-			vr_fib_nh_select(fib, g, vr_flow_hash4(ip));
-		if (likely(nh_fast(&f, nh, len4[i]))) {
-			vr_ip4_ttl_dec(ip);
-			send_fast(&f, &tr, run, nh, m, eth, f.pfp[nh->port].eth_src_ip4);
-		} else {
-			/* What leaves here goes after the run, in order. */
-			tx_run_send(&f, &tr, run);
-			route_pkt(c, m, nh, len4[i], true);
-		}
-	}
+	for (i = 0; i < n4; i++)
+		fwd_pkt(c, &f, &tr, run, m4[i], (uint32_t)nhg4[i], len4[i], true);
 	for (i = 0; i < n6; i++) {
-		struct rte_mbuf *m = m6[i];
-		uint8_t *eth = rte_pktmbuf_mtod(m, uint8_t *);
-		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(eth + RTE_ETHER_HDR_LEN);
-		uint32_t g = (uint32_t)nhg6[i];
-		uint16_t len = rte_be_to_cpu_16(ip->payload_len) + sizeof(*ip);
-		const struct vr_nh *nh;
+		const struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(
+			m6[i], const struct rte_ipv6_hdr *, RTE_ETHER_HDR_LEN);
 
-		nh = likely(vr_fib_nhg_paths_n(fib, g) == 1) ?
-			vr_fib_nh_select(fib, g, 0) :
-			vr_fib_nh_select(fib, g, vr_flow_hash6(ip));
-		if (likely(nh_fast(&f, nh, len))) {
-			ip->hop_limits--;
-			send_fast(&f, &tr, run, nh, m, eth, f.pfp[nh->port].eth_src_ip6);
-		} else {
-			tx_run_send(&f, &tr, run);
-			route_pkt(c, m, nh, len, false);
-		}
+		fwd_pkt(c, &f, &tr, run, m6[i], (uint32_t)nhg6[i],
+			rte_be_to_cpu_16(ip->payload_len) + sizeof(*ip), false);
 	}
 	tx_run_send(&f, &tr, run);
 }

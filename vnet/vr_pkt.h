@@ -33,6 +33,24 @@ enum vr_ip4_check {
 	VR_IP4_BAD_CSUM,
 };
 
+/* The plain sum of a 20-byte IPv4 header's five 32-bit words (below
+ * 2^35), loaded straight from the header at any alignment. Copying it to
+ * a stack array first, as this did, stalled on store-to-load forwarding
+ * (wide stores, narrow loads): perf annotate on tests/bench/replay.sh put
+ * those loads among the hottest. */
+static inline uint64_t
+vr_ip4_hdr20_words(const struct rte_ipv4_hdr *ip)
+{
+	const uint8_t *p = (const uint8_t *)ip;
+	uint64_t w01, w23;
+	uint32_t w4;
+
+	memcpy(&w01, p, 8);
+	memcpy(&w23, p + 8, 8);
+	memcpy(&w4, p + 16, 4);
+	return (w01 & 0xffffffff) + (w01 >> 32) + (w23 & 0xffffffff) + (w23 >> 32) + w4;
+}
+
 /* The one's-complement sum of a 20-byte IPv4 header folded to 16 bits,
  * equal to rte_raw_cksum(ip, 20): nearly every header has no options, so
  * five 32-bit adds replace rte_raw_cksum()'s loop over any length. Adding
@@ -41,19 +59,7 @@ enum vr_ip4_check {
 static inline uint16_t
 vr_ip4_hdr20_sum(const struct rte_ipv4_hdr *ip)
 {
-	const uint8_t *p = (const uint8_t *)ip;
-	uint64_t w01, w23;
-	uint32_t w4;
-	uint64_t s;
-
-	/* Loads straight from the header, at any alignment. Copying it to
-	 * a stack array first, as this did, stalled on store-to-load
-	 * forwarding (wide stores, narrow loads): perf annotate on
-	 * tests/bench/replay.sh put those loads among the hottest. */
-	memcpy(&w01, p, 8);
-	memcpy(&w23, p + 8, 8);
-	memcpy(&w4, p + 16, 4);
-	s = (w01 & 0xffffffff) + (w01 >> 32) + (w23 & 0xffffffff) + (w23 >> 32) + w4;
+	uint64_t s = vr_ip4_hdr20_words(ip);
 
 	s = (s & 0xffffffff) + (s >> 32);
 	s = (s & 0xffffffff) + (s >> 32);
@@ -67,20 +73,11 @@ vr_ip4_hdr20_sum(const struct rte_ipv4_hdr *ip)
  * plain sum is a non-zero multiple of 0xffff, since the end-around carry
  * is reduction modulo 0xffff (2^16 and 2^32 are both 1 modulo 0xffff).
  * The caller has seen a non-zero first byte (0x45), so the sum is not
- * zero. Same loads as vr_ip4_hdr20_sum(), and a multiply for the modulo
- * instead of four folds. */
+ * zero. A multiply for the modulo instead of four folds. */
 static inline bool
 vr_ip4_hdr20_csum_ok(const struct rte_ipv4_hdr *ip)
 {
-	const uint8_t *p = (const uint8_t *)ip;
-	uint64_t w01, w23;
-	uint32_t w4;
-
-	memcpy(&w01, p, 8);
-	memcpy(&w23, p + 8, 8);
-	memcpy(&w4, p + 16, 4);
-	return ((w01 & 0xffffffff) + (w01 >> 32) + (w23 & 0xffffffff) +
-		(w23 >> 32) + w4) % 0xffff == 0;
+	return vr_ip4_hdr20_words(ip) % 0xffff == 0;
 }
 
 /* The folded sum of an IPv4 header of hlen bytes: the five-add path for
