@@ -76,185 +76,242 @@ struct fwd_ctx {
  * fits. type is loaded once, before the adjacency (struct vr_nh says
  * why), and handed to route_pkt when this says no. */
 static inline bool
-nh_fast(const struct fwd_ctx *f, const struct vr_nh *nh, uint16_t l3_len,
+nh_fast(const struct vrd_port_fp *pfp, const struct vr_nh *nh, uint16_t l3_len,
 	uint32_t *type)
 {
 	*type = __atomic_load_n(&nh->type, __ATOMIC_ACQUIRE);
 	/* Only a FORWARD next hop's port is a port (drop types have none). */
-	return likely(*type == VR_NH_FORWARD) && l3_len <= f->pfp[nh->port].mtu;
+	return likely(*type == VR_NH_FORWARD) && l3_len <= pfp[nh->port].mtu;
 }
 
-/* Forwarded packets leave in runs: consecutive packets to one port are
- * collected in a local array, their count and bytes in registers, and
- * go into the port's tx buffer and counters once per run. Doing that
- * per packet chained every packet to the one before through memory (the
- * buffer's length, the counters): a store-to-load forwarding latency per
- * packet, which perf put at the top of the profile of tests/bench/replay.sh. */
-struct tx_run {
-	uint16_t port;               /* VRD_NO_PORT: no run yet */
-	uint16_t n;
-	uint64_t bytes;
-};
-
-static inline void
-tx_run_send(const struct fwd_ctx *f, struct tx_run *r, struct rte_mbuf **pkts)
+/* Forwarded packets leave in runs: consecutive packets of a lookup list
+ * to one port go into the port's tx buffer and counters once per run,
+ * straight from the list (a run is a slice of it). Doing that per packet
+ * chained every packet to the one before through memory (the buffer's
+ * length, the counters): a store-to-load forwarding latency per packet,
+ * which perf put at the top of the profile of tests/bench/replay.sh. */
+static void
+tx_run_send(const struct fwd_ctx *f, uint16_t port, struct rte_mbuf **run,
+	    unsigned int n, uint64_t bytes)
 {
 	struct rte_eth_dev_tx_buffer *b;
-	uint16_t done = 0;
+	unsigned int done = 0;
 
-	if (r->n == 0)
+	if (n == 0)
 		return;
-	f->ps[r->port].tx_pkts += r->n;
-	f->ps[r->port].tx_bytes += r->bytes;
-	b = f->txb[r->port];
+	f->ps[port].tx_pkts += n;
+	f->ps[port].tx_bytes += bytes;
+	b = f->txb[port];
 	/* As rte_eth_tx_buffer() per packet: a full buffer is sent. */
-	while (done < r->n) {
-		uint16_t k = RTE_MIN((uint16_t)(r->n - done),
-				     (uint16_t)(b->size - b->length));
+	while (done < n) {
+		unsigned int k = RTE_MIN(n - done, (unsigned int)(b->size - b->length));
 
-		memcpy(&b->pkts[b->length], &pkts[done], k * sizeof(pkts[0]));
+		memcpy(&b->pkts[b->length], &run[done], k * sizeof(run[0]));
 		b->length += k;
 		done += k;
 		if (b->length == b->size)
-			rte_eth_tx_buffer_flush(r->port, f->qid, b);
+			rte_eth_tx_buffer_flush(port, f->qid, b);
 	}
-	r->n = 0;
-	r->bytes = 0;
 }
 
-/* Rewrites the Ethernet header with two 8-byte stores, the second
- * overlapping the first's last two bytes: the next hop's MAC, then the
- * port's MAC with the EtherType (vrd_port_fp.eth_src_ip4/6). The run's
- * state is a local of the caller, in registers once this is inlined;
- * its packets are in a separate array, which is not. */
-static inline void
-send_fast(const struct fwd_ctx *f, struct tx_run *r, struct rte_mbuf **run,
-	  const struct vr_nh *nh, struct rte_mbuf *m, uint8_t *eth,
-	  uint64_t src_type)
+/* A family's packets to look up, in lookup order, and what the lookup
+ * found for each. One struct, so that the forwarding loop indexes both
+ * from one base register. */
+struct lookup_list {
+	struct rte_mbuf *m[VRD_BURST];
+	uint64_t nhg[VRD_BURST];
+};
+
+/* The next hop of a looked-up packet, and its length as nh_fast wants it. */
+static __rte_always_inline const struct vr_nh *
+fwd_nh(const struct vr_fib_fp *fib, struct rte_mbuf *m, uint64_t nhg,
+       uint16_t *len, bool v4)
 {
-	uint16_t out = nh->port;
-	uint64_t adj = nh->adj;
+	void *ip = rte_pktmbuf_mtod_offset(m, void *, RTE_ETHER_HDR_LEN);
+	uint32_t g = (uint32_t)nhg;
 
-	memcpy(eth, &adj, 8);
-	memcpy(eth + 6, &src_type, 8);
-	if (unlikely(out != r->port)) {
-		tx_run_send(f, r, run);
-		r->port = out;
-	}
-	run[r->n++] = m;
-	r->bytes += m->pkt_len;
-}
-
-/* One looked-up packet of either family (v4 is a constant at each call,
- * so the compiler makes two copies and no packet branches on it). */
-static inline void
-fwd_pkt(struct burst_ctx *c, const struct fwd_ctx *f, struct tx_run *tr,
-	struct rte_mbuf **run, struct rte_mbuf *m, uint32_t g, uint16_t len,
-	bool v4)
-{
-	const struct vr_fib_fp *fib = f->fib;
-	uint8_t *eth = rte_pktmbuf_mtod(m, uint8_t *);
-	void *ip = eth + RTE_ETHER_HDR_LEN;
-	const struct vr_nh *nh;
-	uint32_t type;
-
-	if (likely(vr_fib_nhg_paths_n(fib, g) == 1))
-		nh = vr_fib_nh_select(fib, g, 0);
+	/* The checks made sure the frame holds these lengths. */
+	if (v4)
+		*len = rte_be_to_cpu_16(((struct rte_ipv4_hdr *)ip)->total_length);
 	else
-		nh = vr_fib_nh_select(fib, g, v4 ? vr_flow_hash4(ip) : vr_flow_hash6(ip));
-	if (likely(nh_fast(f, nh, len, &type))) {
-		const struct vrd_port_fp *pp = &f->pfp[nh->port];
+		*len = rte_be_to_cpu_16(((struct rte_ipv6_hdr *)ip)->payload_len) +
+		       sizeof(struct rte_ipv6_hdr);
+	if (likely(vr_fib_nhg_paths_n(fib, g) == 1))
+		return vr_fib_nh_select(fib, g, 0);
+	return vr_fib_nh_select(fib, g, v4 ? vr_flow_hash4(ip) : vr_flow_hash6(ip));
+}
 
+/* What the forwarding loop leaves for after it, in packet order: a run
+ * of packets to one port, or one packet for route_pkt with the next hop
+ * and type the loop read (a second read could see the control thread's
+ * change: the type must be the one the MTU test was made with). */
+struct fwd_event {
+	uint16_t port;               /* a run's; VRD_NO_PORT: route_pkt */
+	uint16_t first;              /* the run's first packet, or the packet */
+	uint16_t n;                  /* the run's packets */
+	uint32_t type;               /* route_pkt's */
+	union {
+		uint64_t bytes;      /* the run's */
+		const struct vr_nh *nh;  /* route_pkt's */
+	};
+};
+
+/* Forwards a looked-up list of one family (v4 is a constant at each
+ * call, so the compiler makes two copies and no packet branches on it).
+ * The fast path: one path, a resolved adjacency whose port's MTU the
+ * packet fits; TTL or hop limit down by one and the Ethernet header
+ * rewritten with two 8-byte stores, the second overlapping the first's
+ * last two bytes: the next hop's MAC, then the port's MAC with the
+ * EtherType (vrd_port_fp.eth_src_ip4/6).
+ *
+ * The loop makes no calls: it records runs and slow packets as events,
+ * and a second loop sends the runs and hands the slow packets to
+ * route_pkt, in packet order. With the calls in it, every value the loop
+ * carries had to survive them, there are more of those than callee-saved
+ * registers, and GCC kept them on the stack, reloaded per packet. */
+static __rte_always_inline void
+fwd_list(struct burst_ctx *c, const struct fwd_ctx *f, struct lookup_list *l,
+	 unsigned int n, bool v4)
+{
+	/* At most a run and a slow packet per packet, and the last run. */
+	struct fwd_event ev[2 * VRD_BURST + 1];
+	/* Locals: the packet's stores are char-typed and may alias anything
+	 * as far as the compiler knows, which would reload these per packet. */
+	const struct vr_fib_fp fib = *f->fib;
+	const struct vrd_port_fp *pfp = f->pfp;
+	uint16_t port = VRD_NO_PORT;    /* the open run's */
+	unsigned int first = 0, nev = 0, i, e;  /* the open run: l->m[first, i) */
+	uint64_t bytes = 0;             /* the open run's */
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = l->m[i];
+		uint8_t *eth = rte_pktmbuf_mtod(m, uint8_t *);
+		const struct vr_nh *nh;
+		uint64_t adj, src_type;
+		uint32_t type;
+		uint16_t len, out;
+
+		nh = fwd_nh(&fib, m, l->nhg[i], &len, v4);
+		if (unlikely(!nh_fast(pfp, nh, len, &type))) {
+			/* What leaves through route_pkt goes after the run. */
+			if (i > first)
+				ev[nev++] = (struct fwd_event){ .port = port, .first = first,
+								.n = i - first, .bytes = bytes };
+			ev[nev++] = (struct fwd_event){ .port = VRD_NO_PORT, .first = i,
+							.type = type, .nh = nh };
+			first = i + 1;
+			bytes = 0;
+			continue;
+		}
+		out = nh->port;
+		adj = nh->adj;
+		src_type = v4 ? pfp[out].eth_src_ip4 : pfp[out].eth_src_ip6;
 		if (v4)
-			vr_ip4_ttl_dec(ip);
+			vr_ip4_ttl_dec((struct rte_ipv4_hdr *)(eth + RTE_ETHER_HDR_LEN));
 		else
-			((struct rte_ipv6_hdr *)ip)->hop_limits--;
-		send_fast(f, tr, run, nh, m, eth, v4 ? pp->eth_src_ip4 : pp->eth_src_ip6);
-	} else {
-		/* What leaves here goes after the run, in order. */
-		tx_run_send(f, tr, run);
-		route_pkt(c, m, nh, type, v4);
+			((struct rte_ipv6_hdr *)(eth + RTE_ETHER_HDR_LEN))->hop_limits--;
+		memcpy(eth, &adj, 8);
+		memcpy(eth + 6, &src_type, 8);
+		if (unlikely(out != port)) {
+			if (i > first)
+				ev[nev++] = (struct fwd_event){ .port = port, .first = first,
+								.n = i - first, .bytes = bytes };
+			port = out;
+			first = i;
+			bytes = 0;
+		}
+		bytes += m->pkt_len;
+	}
+	if (n > first)
+		ev[nev++] = (struct fwd_event){ .port = port, .first = first,
+						.n = n - first, .bytes = bytes };
+	for (e = 0; e < nev; e++) {
+		if (ev[e].port != VRD_NO_PORT)
+			tx_run_send(f, ev[e].port, &l->m[ev[e].first], ev[e].n, ev[e].bytes);
+		else
+			route_pkt(c, l->m[ev[e].first], ev[e].nh, ev[e].type, v4);
 	}
 }
 
 /* Out of line (one call per burst) so that a profiler can count what
  * forwarding costs per packet apart from the drivers' receive calls
- * (tests/bench/instr.sh counts it under callgrind). */
+ * (tests/bench/instr.sh counts it under callgrind). pkts holds n packets
+ * and then PREFETCH_AHEAD more pointers to any of them, so that the loop
+ * prefetches without testing whether there is a packet to prefetch. */
 static __attribute__((noinline)) void
 data_burst(struct burst_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 {
 	uint32_t ip4[VRD_BURST];
 	uint8_t ip6[VRD_BURST][RTE_FIB6_IPV6_ADDR_SIZE];
-	uint64_t nhg4[VRD_BURST], nhg6[VRD_BURST];
-	/* The packets to look up, in lookup order, with IPv4's lengths. */
-	struct rte_mbuf *m4[VRD_BURST], *m6[VRD_BURST];
-	uint16_t len4[VRD_BURST];
+	/* The packets to look up, in lookup order. */
+	struct lookup_list l4, l6;
 	/* The port's MAC as the low 48 bits of a little-endian load, so that
 	 * a frame's destination is checked with one load and one compare. */
 	const uint64_t mac48 = mac_bits(&c->pfp[c->in].mac);
 	const struct fwd_ctx f = { .fib = c->fib, .pfp = c->pfp, .ps = c->w->ps,
 				   .txb = c->w->txb, .qid = (uint16_t)c->w->id };
-	struct rte_mbuf *run[VRD_BURST];
-	struct tx_run tr = { .port = VRD_NO_PORT };
-	uint16_t n4 = 0, n6 = 0, i;
+	unsigned int n4 = 0, n6 = 0, i;
 	uint64_t bytes = 0;
 
-	/* The byte count apart: one accumulator fewer in the loop below,
-	 * which has more values live than the registers hold. */
-	for (i = 0; i < n; i++)
-		bytes += pkts[i]->pkt_len;
-	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
+	for (i = 0; i < PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 
-	for (i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	/* The slow packets wait in a list until the fast loop is done:
+	 * with rx_slow's call in the loop, GCC kept the loop's values on
+	 * the stack (as in fwd_list). rx_slow's packets are dropped or
+	 * punted: every one it would pass to a lookup (the same tests, one
+	 * at a time) has passed ip4_fast or ip6_fast before it, so no
+	 * lookup list changes order. */
+	{
+		struct rte_mbuf **p = pkts, **end = pkts + n;
+		struct rte_mbuf *slow[VRD_BURST];
+		unsigned int ns = 0;
 
-		if (i + PREFETCH_AHEAD < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD],
-						       void *));
-		/* (Read before data_len is known to hold it: the buffer
-		 * does, and the fast tests check data_len.) */
-		if (likely(eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4))) {
-			if (likely(ip4_fast(m, eth, mac48, &ip4[n4], &len4[n4]))) {
-				m4[n4++] = m;
-				continue;
+		for (; p < end; p++) {
+			struct rte_mbuf *m = *p;
+			struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+			rte_prefetch0(rte_pktmbuf_mtod(p[PREFETCH_AHEAD], void *));
+			bytes += m->pkt_len;
+			/* (Read before data_len is known to hold it: the
+			 * buffer does, and the fast tests check data_len.) */
+			if (likely(eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4))) {
+				if (likely(ip4_fast(m, eth, mac48, &ip4[n4]))) {
+					l4.m[n4++] = m;
+					continue;
+				}
+			} else if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV6)) {
+				if (likely(ip6_fast(m, eth, mac48, ip6[n6]))) {
+					l6.m[n6++] = m;
+					continue;
+				}
 			}
-		} else if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV6)) {
-			if (likely(ip6_fast(m, eth, mac48, ip6[n6]))) {
-				m6[n6++] = m;
-				continue;
-			}
+			slow[ns++] = m;
 		}
-		switch (rx_slow(c, m, mac48, &ip4[n4], &len4[n4], ip6[n6])) {
-		case RX_IP4:
-			m4[n4++] = m;
-			break;
-		case RX_IP6:
-			m6[n6++] = m;
-			break;
-		default:
-			break;
+		for (i = 0; i < ns; i++) {
+			switch (rx_slow(c, slow[i], mac48, &ip4[n4], ip6[n6])) {
+			case RX_IP4:
+				l4.m[n4++] = slow[i];
+				break;
+			case RX_IP6:
+				l6.m[n6++] = slow[i];
+				break;
+			default:
+				break;
+			}
 		}
 	}
 	c->ps->rx_pkts += n;
 	c->ps->rx_bytes += bytes;
 
 	if (n4 > 0)
-		vr_fib_lookup4_bulk(f.fib, ip4, nhg4, n4);
+		vr_fib_lookup4_bulk(f.fib, ip4, l4.nhg, n4);
 	if (n6 > 0)
-		vr_fib_lookup6_bulk(f.fib, ip6, nhg6, n6);
-
-	for (i = 0; i < n4; i++)
-		fwd_pkt(c, &f, &tr, run, m4[i], (uint32_t)nhg4[i], len4[i], true);
-	for (i = 0; i < n6; i++) {
-		const struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(
-			m6[i], const struct rte_ipv6_hdr *, RTE_ETHER_HDR_LEN);
-
-		fwd_pkt(c, &f, &tr, run, m6[i], (uint32_t)nhg6[i],
-			rte_be_to_cpu_16(ip->payload_len) + sizeof(*ip), false);
-	}
-	tx_run_send(&f, &tr, run);
+		vr_fib_lookup6_bulk(f.fib, ip6, l6.nhg, n6);
+	if (n4 > 0)
+		fwd_list(c, &f, &l4, n4, true);
+	if (n6 > 0)
+		fwd_list(c, &f, &l6, n6, false);
 }
 
 /* What the kernel sends on a TAP leaves through the port it stands for. */
@@ -289,7 +346,8 @@ int
 vrd_worker_main(void *arg)
 {
 	struct vrd_worker *w = arg;
-	struct rte_mbuf *pkts[VRD_BURST];
+	/* PREFETCH_AHEAD more for data_burst's padding */
+	struct rte_mbuf *pkts[VRD_BURST + PREFETCH_AHEAD];
 	struct burst_ctx c = { .w = w, .pfp = vrd.port_fp };
 	unsigned int idle = 0, sleep_us = SLEEP_MIN_US;
 	const bool busy_poll = vrd.busy_poll;
@@ -335,6 +393,8 @@ vrd_worker_main(void *arg)
 				c.fib = __atomic_load_n(&vrd.port_fp[rq->port].fib,
 							__ATOMIC_ACQUIRE);
 				c.ps = &w->ps[rq->port];
+				for (uint16_t k = 0; k < PREFETCH_AHEAD; k++)
+					pkts[n + k] = pkts[n - 1];
 				data_burst(&c, pkts, n);
 			}
 			t_busy = t0;
