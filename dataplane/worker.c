@@ -132,9 +132,9 @@ fwd_nh(const struct vr_fib_fp *fib, struct rte_mbuf *m, uint64_t nhg,
 
 	/* The checks made sure the frame holds these lengths. */
 	if (v4)
-		*len = rte_be_to_cpu_16(((struct rte_ipv4_hdr *)ip)->total_length);
+		*len = vr_be16_to_cpu(((struct rte_ipv4_hdr *)ip)->total_length);
 	else
-		*len = rte_be_to_cpu_16(((struct rte_ipv6_hdr *)ip)->payload_len) +
+		*len = vr_be16_to_cpu(((struct rte_ipv6_hdr *)ip)->payload_len) +
 		       sizeof(struct rte_ipv6_hdr);
 	if (likely(vr_fib_nhg_paths_n(fib, g) == 1))
 		return vr_fib_nh_select(fib, g, 0);
@@ -250,7 +250,7 @@ data_burst(struct burst_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 	const uint64_t mac48 = mac_bits(&c->pfp[c->in].mac);
 	const struct fwd_ctx f = { .fib = c->fib, .pfp = c->pfp, .ps = c->w->ps,
 				   .txb = c->w->txb, .qid = (uint16_t)c->w->id };
-	unsigned int n4 = 0, n6 = 0, i;
+	size_t n4 = 0, n6 = 0, i;
 	uint64_t bytes = 0;
 
 	for (i = 0; i < PREFETCH_AHEAD; i++)

@@ -34,6 +34,30 @@ enum vr_ip4_check {
 	VR_IP4_BAD_CSUM,
 };
 
+/* Big-endian fields to host order, as rte_be_to_cpu_16/32 but with the
+ * compiler's builtins: DPDK's x86 versions are inline asm (xchg, bswap),
+ * which the compiler can neither fold into the load (movbe) nor merge
+ * with what follows. For the fast path's header reads. */
+static inline uint16_t
+vr_be16_to_cpu(rte_be16_t v)
+{
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	return __builtin_bswap16(v);
+#else
+	return v;
+#endif
+}
+
+static inline uint32_t
+vr_be32_to_cpu(rte_be32_t v)
+{
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	return __builtin_bswap32(v);
+#else
+	return v;
+#endif
+}
+
 /* The plain sum of a 20-byte IPv4 header's five 32-bit words (below
  * 2^35), loaded straight from the header at any alignment. Copying it to
  * a stack array first, as this did, stalled on store-to-load forwarding
