@@ -171,7 +171,7 @@ struct fwd_event {
  * registers, and GCC kept them on the stack, reloaded per packet. */
 static __rte_always_inline void
 fwd_list(struct burst_ctx *c, const struct fwd_ctx *f, struct lookup_list *l,
-	 unsigned int n, bool v4)
+	 size_t n, bool v4)
 {
 	/* At most a run and a slow packet per packet, and the last run. */
 	struct fwd_event ev[2 * VRD_BURST + 1];
@@ -180,7 +180,7 @@ fwd_list(struct burst_ctx *c, const struct fwd_ctx *f, struct lookup_list *l,
 	const struct vr_fib_fp fib = *f->fib;
 	const struct vrd_port_fp *pfp = f->pfp;
 	uint16_t port = VRD_NO_PORT;    /* the open run's */
-	unsigned int first = 0, nev = 0, i, e;  /* the open run: l->m[first, i) */
+	size_t first = 0, nev = 0, i, e;  /* the open run: l->m[first, i) */
 	uint64_t bytes = 0;             /* the open run's */
 
 	for (i = 0; i < n; i++) {
