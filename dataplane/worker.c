@@ -92,13 +92,11 @@ nh_fast(const struct vrd_port_fp *pfp, const struct vr_nh *nh, uint16_t l3_len,
  * which perf put at the top of the profile of tests/bench/replay.sh. */
 static void
 tx_run_send(const struct fwd_ctx *f, uint16_t port, struct rte_mbuf **run,
-	    unsigned int n, uint64_t bytes)
+	    unsigned int n, uint64_t bytes)   /* n > 0: runs are never empty */
 {
 	struct rte_eth_dev_tx_buffer *b;
 	unsigned int done = 0;
 
-	if (n == 0)
-		return;
 	f->ps[port].tx_pkts += n;
 	f->ps[port].tx_bytes += bytes;
 	b = f->txb[port];
@@ -156,6 +154,16 @@ struct fwd_event {
 	};
 };
 
+/* Records the run l->m[first, end) to port, when it holds packets. */
+static __rte_always_inline void
+fwd_run_close(struct fwd_event *ev, size_t *nev, uint16_t port, size_t first,
+	      size_t end, uint64_t bytes)
+{
+	if (end > first)
+		ev[(*nev)++] = (struct fwd_event){ .port = port, .first = first,
+						   .n = end - first, .bytes = bytes };
+}
+
 /* Forwards a looked-up list of one family (v4 is a constant at each
  * call, so the compiler makes two copies and no packet branches on it).
  * The fast path: one path, a resolved adjacency whose port's MTU the
@@ -194,9 +202,7 @@ fwd_list(struct burst_ctx *c, const struct fwd_ctx *f, struct lookup_list *l,
 		nh = fwd_nh(&fib, m, l->nhg[i], &len, v4);
 		if (unlikely(!nh_fast(pfp, nh, len, &type))) {
 			/* What leaves through route_pkt goes after the run. */
-			if (i > first)
-				ev[nev++] = (struct fwd_event){ .port = port, .first = first,
-								.n = i - first, .bytes = bytes };
+			fwd_run_close(ev, &nev, port, first, i, bytes);
 			ev[nev++] = (struct fwd_event){ .port = VRD_NO_PORT, .first = i,
 							.type = type, .nh = nh };
 			first = i + 1;
@@ -213,18 +219,14 @@ fwd_list(struct burst_ctx *c, const struct fwd_ctx *f, struct lookup_list *l,
 		memcpy(eth, &adj, 8);
 		memcpy(eth + 6, &src_type, 8);
 		if (unlikely(out != port)) {
-			if (i > first)
-				ev[nev++] = (struct fwd_event){ .port = port, .first = first,
-								.n = i - first, .bytes = bytes };
+			fwd_run_close(ev, &nev, port, first, i, bytes);
 			port = out;
 			first = i;
 			bytes = 0;
 		}
 		bytes += m->pkt_len;
 	}
-	if (n > first)
-		ev[nev++] = (struct fwd_event){ .port = port, .first = first,
-						.n = n - first, .bytes = bytes };
+	fwd_run_close(ev, &nev, port, first, n, bytes);
 	for (e = 0; e < nev; e++) {
 		if (ev[e].port != VRD_NO_PORT)
 			tx_run_send(f, ev[e].port, &l->m[ev[e].first], ev[e].n, ev[e].bytes);

@@ -137,6 +137,16 @@ ip4_accept(struct burst_ctx *c, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
 	return true;
 }
 
+/* Whether an IPv6 address may be a forwarded packet's source: not
+ * multicast, link-local, unspecified or loopback (RFC 4291 2.5.6); the
+ * destinations the fast path forwards are the same set. */
+static inline bool
+ip6_addr_forwardable(const uint8_t *a)
+{
+	return !vr_ip6_is_multicast(a) & !vr_ip6_is_linklocal(a) &
+	       !vr_ip6_is_unspec_or_loopback(a);
+}
+
 /* IPv6 receive checks (RFC 8200, RFC 4291 2.5.6). */
 static inline bool
 ip6_accept(struct burst_ctx *c, struct rte_mbuf *m, struct rte_ipv6_hdr *ip,
@@ -171,9 +181,7 @@ ip6_accept(struct burst_ctx *c, struct rte_mbuf *m, struct rte_ipv6_hdr *ip,
 		drop(c, m, VRD_DROP_L2_GROUP_UNICAST_IP);
 		return false;
 	}
-	if (unlikely(vr_ip6_is_multicast(ip->src_addr) ||
-		     vr_ip6_is_linklocal(ip->src_addr) ||
-		     vr_ip6_is_unspec_or_loopback(ip->src_addr))) {
+	if (unlikely(!ip6_addr_forwardable(ip->src_addr))) {
 		drop(c, m, VRD_DROP_MARTIAN_SRC);
 		return false;
 	}
@@ -253,10 +261,7 @@ ip6_fast(const struct rte_mbuf *m, const struct rte_ether_hdr *eth,
 	if (unlikely(ip->hop_limits <= 1 || ip->proto == 0))
 		return false;
 	/* The address tests stay combined: each is several compares. */
-	ok = !vr_ip6_is_multicast(ip->dst_addr) & !vr_ip6_is_linklocal(ip->dst_addr) &
-	     !vr_ip6_is_unspec_or_loopback(ip->dst_addr);
-	ok &= !vr_ip6_is_multicast(ip->src_addr) & !vr_ip6_is_linklocal(ip->src_addr) &
-	      !vr_ip6_is_unspec_or_loopback(ip->src_addr);
+	ok = ip6_addr_forwardable(ip->dst_addr) & ip6_addr_forwardable(ip->src_addr);
 	memcpy(dst, ip->dst_addr, 16);
 	return ok;
 }
