@@ -82,8 +82,7 @@ paths_json(const struct vr_fib *fib, uint32_t nhg)
 	if (vr_fib_nhg_paths(fib, nhg, paths, VR_NHG_MAX_PATHS, &n) < 0)
 		return a;
 	for (unsigned int i = 0; i < n && i < VR_NHG_MAX_PATHS; i++) {
-		const struct vr_nh *nh =
-			vr_fib_nh_get(fib, vr_fib_fp(fib)->nhg[nhg].nh[i]);
+		const struct vr_nh *nh = vr_fib_nhg_member(fib, nhg, i);
 		json_t *o = json_object();
 		char ip[INET6_ADDRSTRLEN];
 

@@ -41,20 +41,6 @@ tx_refused(struct rte_mbuf **pkts, uint16_t unsent, void *arg)
 	}
 }
 
-/* A MAC followed by an EtherType, as 8 bytes in memory order. */
-static uint64_t
-eth_src_word(const struct rte_ether_addr *mac, uint16_t ether_type)
-{
-	uint8_t b[8];
-	uint16_t et = rte_cpu_to_be_16(ether_type);
-	uint64_t w;
-
-	memcpy(b, mac, RTE_ETHER_ADDR_LEN);
-	memcpy(b + RTE_ETHER_ADDR_LEN, &et, 2);
-	memcpy(&w, b, 8);
-	return w;
-}
-
 static int
 tx_buffers_create(uint16_t port)
 {
@@ -251,8 +237,6 @@ vrd_port_add(const char *name, const char *devargs, struct vr_reply *r)
 						 .mtu = RTE_MIN(mtu, VRD_TAP_MAX_MTU),
 						 .tap = VRD_NO_PORT, .peer = id,
 						 .is_tap = 1 };
-	vrd.port_fp[id].eth_src_ip4 = eth_src_word(&mac, RTE_ETHER_TYPE_IPV4);
-	vrd.port_fp[id].eth_src_ip6 = eth_src_word(&mac, RTE_ETHER_TYPE_IPV6);
 	vp = &vrd.ports[id];
 	memset(vp, 0, sizeof(*vp));
 	snprintf(vp->name, sizeof(vp->name), "%s", name);
@@ -265,6 +249,10 @@ vrd_port_add(const char *name, const char *devargs, struct vr_reply *r)
 	vp->vrf = VRD_VRF_DEFAULT;
 	vrd.vrfs[VRD_VRF_DEFAULT].n_ports++;
 	vp->used = true;
+	rc = vrd_vrfs_port_added(id);
+	if (rc < 0)
+		return vr_reply_err(r, -rc, "port %s: cannot give the FIBs its "
+				    "MAC and MTU", name);
 	rc = vrd_workers_publish();
 	if (rc < 0)
 		return vr_reply_err(r, -rc, "port %s: cannot publish to workers",

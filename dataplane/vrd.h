@@ -115,9 +115,6 @@ struct vrd_worker_stats {
  * before the port id appears in any rx list or next hop. */
 struct vrd_port_fp {
 	struct rte_ether_addr mac;
-	/* Bytes 6..13 of an IPv4 or IPv6 frame the port sends: its MAC, then
-	 * the EtherType: one 8-byte store in the forwarding loop. */
-	uint64_t eth_src_ip4, eth_src_ip6;
 	uint16_t mtu;                /* IP MTU */
 	uint16_t tap;                /* data port: its exception TAP */
 	uint16_t peer;               /* TAP: the data port it stands for */
@@ -230,6 +227,8 @@ struct vrd_vrf *vrd_vrf_by_name(const char *name);
 struct vrd_vrf *vrd_vrf_by_table(uint32_t table);
 /* The VRF of a port; the default VRF for an unknown port id. */
 struct vrd_vrf *vrd_vrf_of_port(uint16_t port_id);
+/* Tells every VRF's FIB of a port's MAC and MTU (vr_fib_port_set). */
+int vrd_vrfs_port_added(uint16_t port);
 /* Puts a port (no addresses on it) into a VRF: its neighbours in the old
  * one go, its TAP joins the kernel's VRF device when there is one. */
 int vrd_vrf_port_set(struct vrd_port *vp, struct vrd_vrf *v,

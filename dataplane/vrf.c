@@ -30,9 +30,33 @@ vrf_fib_create(struct vrd_vrf *v)
 				  .qsv = vrd.qsv };
 	char name[24];
 
+	int rc;
+
 	snprintf(name, sizeof(name), "vrf%u", vrf_fib_serial++);
 	fc.name = name;
-	return vr_fib_create(&fc, &v->fib);
+	rc = vr_fib_create(&fc, &v->fib);
+	/* A next hop in any VRF may name any port. */
+	for (uint16_t p = 0; rc == 0 && p < RTE_MAX_ETHPORTS; p++)
+		if (vrd.ports[p].used)
+			rc = vr_fib_port_set(v->fib, p, &vrd.port_fp[p].mac,
+					     vrd.port_fp[p].mtu);
+	return rc;
+}
+
+int
+vrd_vrfs_port_added(uint16_t port)
+{
+	for (unsigned int i = 0; i < VRD_MAX_VRFS; i++) {
+		int rc;
+
+		if (!vrd.vrfs[i].used)
+			continue;
+		rc = vr_fib_port_set(vrd.vrfs[i].fib, port, &vrd.port_fp[port].mac,
+				     vrd.port_fp[port].mtu);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
 }
 
 int

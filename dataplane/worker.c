@@ -32,17 +32,21 @@
 #define SLEEP_MIN_US 5
 #define SLEEP_MAX_US 500
 
-/* Everything but the fast path, by the next hop's type as nh_fast read
- * it: a FORWARD next hop comes here only when the packet is over the
- * output port's MTU. IP checks are done; TTL is > 1. */
+/* Everything but the fast path. mtu is the next hop's fwd_mtu as the
+ * forwarding loop read it: not 0, the packet is over it; 0, the type
+ * says what to do. IP checks are done; TTL is > 1. */
 static inline void
 route_pkt(struct burst_ctx *c, struct rte_mbuf *m, const struct vr_nh *nh,
-	  uint32_t type, bool v4)
+	  uint16_t mtu, bool v4)
 {
-	switch (type) {
-	case VR_NH_FORWARD:
+	if (mtu != 0) {
 		vrd_mtu_exceeded(c->w, c->in, nh, m, v4);
 		return;
+	}
+	switch (__atomic_load_n(&nh->type, __ATOMIC_ACQUIRE)) {
+	case VR_NH_FORWARD:
+		/* Resolved after the loop read fwd_mtu (or through a port
+		 * the FIB was not told of): the kernel forwards this one. */
 	case VR_NH_UNRESOLVED:
 		punt(c, m, VRD_PUNT_UNRESOLVED);
 		return;
@@ -66,22 +70,19 @@ route_pkt(struct burst_ctx *c, struct rte_mbuf *m, const struct vr_nh *nh,
  * would otherwise make it reload these from the context per packet. */
 struct fwd_ctx {
 	const struct vr_fib_fp *fib;
-	const struct vrd_port_fp *pfp;
 	struct vrd_port_stats *ps;
 	struct rte_eth_dev_tx_buffer *const *txb;
 	uint16_t qid;
 };
 
 /* The forwarding case: a resolved adjacency whose port's MTU the packet
- * fits. type is loaded once, before the adjacency (struct vr_nh says
- * why), and handed to route_pkt when this says no. */
+ * fits, in one test (struct vr_nh says why fwd_mtu is 0 otherwise). The
+ * MTU read goes to route_pkt when this says no. */
 static inline bool
-nh_fast(const struct vrd_port_fp *pfp, const struct vr_nh *nh, uint16_t l3_len,
-	uint32_t *type)
+nh_fast(const struct vr_nh *nh, uint16_t l3_len, uint16_t *mtu)
 {
-	*type = __atomic_load_n(&nh->type, __ATOMIC_ACQUIRE);
-	/* Only a FORWARD next hop's port is a port (drop types have none). */
-	return likely(*type == VR_NH_FORWARD) && l3_len <= pfp[nh->port].mtu;
+	*mtu = __atomic_load_n(&nh->fwd_mtu, __ATOMIC_ACQUIRE);
+	return likely(l3_len <= *mtu);
 }
 
 /* Forwarded packets leave in runs: consecutive packets of a lookup list
@@ -134,20 +135,20 @@ fwd_nh(const struct vr_fib_fp *fib, struct rte_mbuf *m, uint64_t nhg,
 	else
 		*len = vr_be16_to_cpu(((struct rte_ipv6_hdr *)ip)->payload_len) +
 		       sizeof(struct rte_ipv6_hdr);
-	if (likely(vr_fib_nhg_paths_n(fib, g) == 1))
-		return vr_fib_nh_select(fib, g, 0);
+	if (likely(vr_fib_nhg_is_single(nhg)))
+		return vr_fib_nh_single(fib, nhg);
 	return vr_fib_nh_select(fib, g, v4 ? vr_flow_hash4(ip) : vr_flow_hash6(ip));
 }
 
 /* What the forwarding loop leaves for after it, in packet order: a run
  * of packets to one port, or one packet for route_pkt with the next hop
- * and type the loop read (a second read could see the control thread's
- * change: the type must be the one the MTU test was made with). */
+ * and the fwd_mtu the loop read (a second read could see the control
+ * thread's change: route_pkt must judge by the value the test used). */
 struct fwd_event {
 	uint16_t port;               /* a run's; VRD_NO_PORT: route_pkt */
 	uint16_t first;              /* the run's first packet, or the packet */
 	uint16_t n;                  /* the run's packets */
-	uint32_t type;               /* route_pkt's */
+	uint16_t mtu;                /* route_pkt's */
 	union {
 		uint64_t bytes;      /* the run's */
 		const struct vr_nh *nh;  /* route_pkt's */
@@ -170,7 +171,7 @@ fwd_run_close(struct fwd_event *ev, size_t *nev, uint16_t port, size_t first,
  * packet fits; TTL or hop limit down by one and the Ethernet header
  * rewritten with two 8-byte stores, the second overlapping the first's
  * last two bytes: the next hop's MAC, then the port's MAC with the
- * EtherType (vrd_port_fp.eth_src_ip4/6).
+ * EtherType (vr_nh.eth_src_ip4/6).
  *
  * The loop makes no calls: it records runs and slow packets as events,
  * and a second loop sends the runs and hands the slow packets to
@@ -186,7 +187,6 @@ fwd_list(struct burst_ctx *c, const struct fwd_ctx *f, struct lookup_list *l,
 	/* Locals: the packet's stores are char-typed and may alias anything
 	 * as far as the compiler knows, which would reload these per packet. */
 	const struct vr_fib_fp fib = *f->fib;
-	const struct vrd_port_fp *pfp = f->pfp;
 	uint16_t port = VRD_NO_PORT;    /* the open run's */
 	size_t first = 0, nev = 0, i, e;  /* the open run: l->m[first, i) */
 	uint64_t bytes = 0;             /* the open run's */
@@ -196,22 +196,21 @@ fwd_list(struct burst_ctx *c, const struct fwd_ctx *f, struct lookup_list *l,
 		uint8_t *eth = rte_pktmbuf_mtod(m, uint8_t *);
 		const struct vr_nh *nh;
 		uint64_t adj, src_type;
-		uint32_t type;
-		uint16_t len, out;
+		uint16_t len, out, mtu;
 
 		nh = fwd_nh(&fib, m, l->nhg[i], &len, v4);
-		if (unlikely(!nh_fast(pfp, nh, len, &type))) {
+		if (unlikely(!nh_fast(nh, len, &mtu))) {
 			/* What leaves through route_pkt goes after the run. */
 			fwd_run_close(ev, &nev, port, first, i, bytes);
 			ev[nev++] = (struct fwd_event){ .port = VRD_NO_PORT, .first = i,
-							.type = type, .nh = nh };
+							.mtu = mtu, .nh = nh };
 			first = i + 1;
 			bytes = 0;
 			continue;
 		}
 		out = nh->port;
 		adj = nh->adj;
-		src_type = v4 ? pfp[out].eth_src_ip4 : pfp[out].eth_src_ip6;
+		src_type = v4 ? nh->eth_src_ip4 : nh->eth_src_ip6;
 		if (v4)
 			vr_ip4_ttl_dec((struct rte_ipv4_hdr *)(eth + RTE_ETHER_HDR_LEN));
 		else
@@ -231,7 +230,7 @@ fwd_list(struct burst_ctx *c, const struct fwd_ctx *f, struct lookup_list *l,
 		if (ev[e].port != VRD_NO_PORT)
 			tx_run_send(f, ev[e].port, &l->m[ev[e].first], ev[e].n, ev[e].bytes);
 		else
-			route_pkt(c, l->m[ev[e].first], ev[e].nh, ev[e].type, v4);
+			route_pkt(c, l->m[ev[e].first], ev[e].nh, ev[e].mtu, v4);
 	}
 }
 
@@ -250,7 +249,7 @@ data_burst(struct burst_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 	/* The port's MAC as the low 48 bits of a little-endian load, so that
 	 * a frame's destination is checked with one load and one compare. */
 	const uint64_t mac48 = mac_bits(&c->pfp[c->in].mac);
-	const struct fwd_ctx f = { .fib = c->fib, .pfp = c->pfp, .ps = c->w->ps,
+	const struct fwd_ctx f = { .fib = c->fib, .ps = c->w->ps,
 				   .txb = c->w->txb, .qid = (uint16_t)c->w->id };
 	size_t n4 = 0, n6 = 0, i;
 	uint64_t bytes = 0;

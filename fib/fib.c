@@ -564,7 +564,7 @@ vr_fib_route_add_tagged(struct vr_fib *fib, int family, const uint8_t *ip_in,
 	if ((family != AF_INET && family != AF_INET6) ||
 	    depth > 8 * fib_addr_len(family) || origin_in >= VR_ORIGIN_MAX)
 		return -EINVAL;
-	if (nhg == 0 || nhg >= fib->max_nhg || fib->nhg_ctl[nhg].refcnt == 0)
+	if (nhg == 0 || fib_nhg_refcnt(fib, nhg) == NULL)
 		return -ENOENT;
 	mask_prefix(family, ip_in, depth, ip);
 	replace = route_exact(fib, family, ip, depth, &old, NULL);
@@ -796,7 +796,8 @@ vr_fib_create(const struct vr_fib_conf *conf, struct vr_fib **out)
 	struct vr_fib *fib;
 	int rc;
 
-	if (conf->name == NULL || strlen(conf->name) > 20)
+	if (conf->name == NULL || strlen(conf->name) > 20 ||
+	    conf->max_nh > VR_NHG_SINGLE || conf->max_nhg > VR_NHG_SINGLE)
 		return -EINVAL;
 	fib = rte_zmalloc_socket("vr_fib", sizeof(*fib), RTE_CACHE_LINE_SIZE,
 				 conf->socket_id);

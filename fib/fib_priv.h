@@ -14,9 +14,18 @@ struct vr_route_ext {
 	uint8_t reserved[2];
 };
 
+/* What a port gives the adjacencies through it (vr_fib_port_set). */
+struct fib_port {
+	uint64_t eth_src_ip4, eth_src_ip6;
+	uint16_t mtu;                /* 0: not told of the port */
+};
+
 struct nh_ctl {
 	struct vr_nh_spec spec;
 	uint32_t refcnt;             /* groups using it; 0 = free */
+	uint32_t single_refcnt;      /* routes using the one-path group
+	                              * VR_NHG_SINGLE | id (which holds one
+	                              * of refcnt while this is > 0) */
 };
 
 struct nhg_key {
@@ -84,6 +93,7 @@ struct vr_fib {
 	struct rte_hash *nhg_hash;   /* struct nhg_key -> id */
 
 	struct rte_hash *neigh_hash; /* struct neigh_key -> struct neigh_entry* */
+	struct fib_port ports[RTE_MAX_ETHPORTS];
 
 	struct fib_af_state v4, v6;
 };
@@ -94,6 +104,9 @@ int fib_ids_alloc(struct vr_fib *fib, struct id_pool *p, uint32_t *id);
 void fib_ids_release(struct vr_fib *fib, struct id_pool *p, uint32_t id,
 		     bool is_group);
 void fib_ids_reclaim(struct vr_fib *fib, struct id_pool *p);
+
+/* A live group's reference count, or NULL for an id that names none. */
+uint32_t *fib_nhg_refcnt(const struct vr_fib *fib, uint32_t nhg_id);
 
 int fib_nh_init(struct vr_fib *fib);
 void fib_nh_fini(struct vr_fib *fib);

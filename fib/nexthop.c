@@ -5,6 +5,10 @@
  * Id 0 of both tables is reserved: group 0 holds next hop 0, a NOROUTE
  * drop, and is what rte_fib returns for an address with no route. A
  * lookup miss therefore needs no branch of its own in the data path.
+ *
+ * A one-path group has no entry in the group table: its id is
+ * VR_NHG_SINGLE | the next hop's id (vr_fib.h), its reference count the
+ * next hop's single_refcnt, and it holds one reference on the next hop.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -140,6 +144,8 @@ fib_nh_init(struct vr_fib *fib)
 	fib->nhg[0].nh[0] = 0;
 	fib->nhg_ctl[0].refcnt = 1;
 	fib->fp.nh = fib->nh;
+	fib->fp.nh_single = (uintptr_t)fib->nh -
+			    (uintptr_t)VR_NHG_SINGLE * sizeof(struct vr_nh);
 	fib->fp.nhg = fib->nhg;
 	return 0;
 }
@@ -164,19 +170,77 @@ gw_is_zero(const struct vr_nh_spec *s)
 	return memcmp(s->gw, zero, VR_IP6_LEN) == 0;
 }
 
-/* Publishes a next hop's adjacency: see the ordering rule in vr_fib.h. */
+/* The port's part of a next hop's adjacency, known or not. */
+static const struct fib_port *
+fib_port_of(const struct vr_fib *fib, uint16_t port)
+{
+	static const struct fib_port unknown;
+
+	return port < RTE_MAX_ETHPORTS ? &fib->ports[port] : &unknown;
+}
+
+/* Publishes a next hop's adjacency, mac NULL: unresolved. The order is
+ * vr_fib.h's (struct vr_nh). */
 static void
-nh_set_resolved(struct vr_nh *nh, const struct rte_ether_addr *mac)
+nh_set_resolved(struct vr_fib *fib, struct vr_nh *nh,
+		const struct rte_ether_addr *mac)
 {
 	struct vr_nh v = *nh;
 
 	if (mac == NULL) {
+		__atomic_store_n(&nh->fwd_mtu, 0, __ATOMIC_RELEASE);
 		__atomic_store_n(&nh->type, VR_NH_UNRESOLVED, __ATOMIC_RELEASE);
 		return;
 	}
 	v.dmac = *mac;
 	__atomic_store_n(&nh->adj, v.adj, __ATOMIC_RELAXED);
 	__atomic_store_n(&nh->type, VR_NH_FORWARD, __ATOMIC_RELEASE);
+	__atomic_store_n(&nh->fwd_mtu, fib_port_of(fib, nh->port)->mtu,
+			 __ATOMIC_RELEASE);
+}
+
+/* A MAC followed by an EtherType, as 8 bytes in memory order. */
+static uint64_t
+eth_src_word(const struct rte_ether_addr *mac, uint16_t ether_type)
+{
+	uint8_t b[8];
+	uint16_t et = rte_cpu_to_be_16(ether_type);
+	uint64_t w;
+
+	memcpy(b, mac, RTE_ETHER_ADDR_LEN);
+	memcpy(b + RTE_ETHER_ADDR_LEN, &et, 2);
+	memcpy(&w, b, 8);
+	return w;
+}
+
+/* Gives a next hop its port's part: the source words, and the MTU when
+ * it forwards. A worker sees either word whole, old or new. */
+static void
+nh_port_apply(struct vr_nh *nh, const struct fib_port *p)
+{
+	__atomic_store_n(&nh->eth_src_ip4, p->eth_src_ip4, __ATOMIC_RELAXED);
+	__atomic_store_n(&nh->eth_src_ip6, p->eth_src_ip6, __ATOMIC_RELAXED);
+	if (nh->type == VR_NH_FORWARD)
+		__atomic_store_n(&nh->fwd_mtu, p->mtu, __ATOMIC_RELEASE);
+}
+
+int
+vr_fib_port_set(struct vr_fib *fib, uint16_t port,
+		const struct rte_ether_addr *mac, uint16_t mtu)
+{
+	struct fib_port *p;
+
+	if (port >= RTE_MAX_ETHPORTS || mtu == 0)
+		return -EINVAL;
+	p = &fib->ports[port];
+	p->eth_src_ip4 = eth_src_word(mac, RTE_ETHER_TYPE_IPV4);
+	p->eth_src_ip6 = eth_src_word(mac, RTE_ETHER_TYPE_IPV6);
+	p->mtu = mtu;
+	/* Next hop 0 is the reserved drop, through no port. */
+	for (uint32_t id = 1; id < fib->max_nh; id++)
+		if (fib->nh_ctl[id].refcnt > 0 && fib->nh[id].port == port)
+			nh_port_apply(&fib->nh[id], p);
+	return 0;
 }
 
 static int
@@ -240,8 +304,11 @@ nh_get(struct vr_fib *fib, const struct vr_nh_spec *in, uint32_t *out)
 	fib->nh_ctl[id].spec = s;
 	fib->nh_ctl[id].refcnt = 1;
 	nh = &fib->nh[id];
+	/* A released id may still hold a FORWARD adjacency's MTU. */
+	nh->fwd_mtu = 0;
 	nh->port = s.port;
 	nh->type = s.type;
+	nh_port_apply(nh, fib_port_of(fib, s.port));
 	if (s.type == VR_NH_UNRESOLVED && !gw_is_zero(&s)) {
 		struct neigh_key k = { .family = s.family, .port = s.port };
 		const struct neigh_entry *ne;
@@ -249,7 +316,7 @@ nh_get(struct vr_fib *fib, const struct vr_nh_spec *in, uint32_t *out)
 		memcpy(k.ip, s.gw, VR_IP6_LEN);
 		ne = fib_neigh_find(fib, &k);
 		if (ne != NULL)
-			nh_set_resolved(nh, &ne->mac);
+			nh_set_resolved(fib, nh, &ne->mac);
 	}
 	*out = id;
 	return 0;
@@ -276,7 +343,7 @@ fib_nh_neigh_changed(struct vr_fib *fib, const struct neigh_key *k,
 
 	memcpy(s.gw, k->ip, VR_IP6_LEN);
 	if (rte_hash_lookup_data(fib->nh_hash, &s, &data) >= 0)
-		nh_set_resolved(&fib->nh[(uint32_t)(uintptr_t)data], mac);
+		nh_set_resolved(fib, &fib->nh[(uint32_t)(uintptr_t)data], mac);
 }
 
 static int
@@ -307,6 +374,15 @@ vr_fib_nhg_get(struct vr_fib *fib, const struct vr_nh_spec *paths,
 		if (rc < 0)
 			goto undo;
 	}
+	if (n_paths == 1) {
+		struct nh_ctl *c = &fib->nh_ctl[key.nh[0]];
+
+		/* An existing group already holds the next hop's reference. */
+		if (c->single_refcnt++ > 0)
+			nh_put(fib, key.nh[0]);
+		*nhg_id = VR_NHG_SINGLE | key.nh[0];
+		return 0;
+	}
 	/* Member order does not name a different group. */
 	qsort(key.nh, n_paths, sizeof(key.nh[0]), cmp_u32);
 	if (rte_hash_lookup_data(fib->nhg_hash, &key, &data) >= 0) {
@@ -336,24 +412,45 @@ undo:
 	return rc;
 }
 
+uint32_t *
+fib_nhg_refcnt(const struct vr_fib *fib, uint32_t id)
+{
+	uint32_t *rc;
+
+	if (vr_fib_nhg_is_single(id)) {
+		id &= ~VR_NHG_SINGLE;
+		if (id == 0 || id >= fib->max_nh)
+			return NULL;
+		rc = &fib->nh_ctl[id].single_refcnt;
+	} else {
+		if (id >= fib->max_nhg)
+			return NULL;
+		rc = &fib->nhg_ctl[id].refcnt;
+	}
+	return *rc > 0 ? rc : NULL;
+}
+
 void
 vr_fib_nhg_ref(struct vr_fib *fib, uint32_t id)
 {
-	if (id != 0 && id < fib->max_nhg && fib->nhg_ctl[id].refcnt > 0)
-		fib->nhg_ctl[id].refcnt++;
+	uint32_t *rc = fib_nhg_refcnt(fib, id);
+
+	if (id != 0 && rc != NULL)
+		(*rc)++;
 }
 
 void
 vr_fib_nhg_put(struct vr_fib *fib, uint32_t id)
 {
-	struct nhg_ctl *c;
+	uint32_t *rc = fib_nhg_refcnt(fib, id);
 	struct nhg_key key;
 
-	if (id == 0 || id >= fib->max_nhg)
+	if (id == 0 || rc == NULL || --*rc > 0)
 		return;
-	c = &fib->nhg_ctl[id];
-	if (c->refcnt == 0 || --c->refcnt > 0)
+	if (vr_fib_nhg_is_single(id)) {
+		nh_put(fib, id & ~VR_NHG_SINGLE);
 		return;
+	}
 	memset(&key, 0, sizeof(key));
 	key.n_paths = fib->nhg[id].n_paths;
 	memcpy(key.nh, fib->nhg[id].nh, sizeof(key.nh));
@@ -363,23 +460,45 @@ vr_fib_nhg_put(struct vr_fib *fib, uint32_t id)
 	fib_ids_release(fib, &fib->nhg_ids, id, true);
 }
 
+/* Copies the next-hop ids of a live group; 0 for any other id. */
+static unsigned int
+nhg_members(const struct vr_fib *fib, uint32_t id, uint32_t nh[VR_NHG_MAX_PATHS])
+{
+	if (fib_nhg_refcnt(fib, id) == NULL)
+		return 0;
+	if (vr_fib_nhg_is_single(id)) {
+		nh[0] = id & ~VR_NHG_SINGLE;
+		return 1;
+	}
+	memcpy(nh, fib->nhg[id].nh, sizeof(fib->nhg[id].nh));
+	return fib->nhg[id].n_paths;
+}
+
 int
 vr_fib_nhg_paths(const struct vr_fib *fib, uint32_t id,
 		 struct vr_nh_spec *paths, unsigned int max,
 		 unsigned int *n_paths)
 {
-	const struct vr_nhg *g;
+	uint32_t nh[VR_NHG_MAX_PATHS];
+	unsigned int n = nhg_members(fib, id, nh);
 
-	if (id >= fib->max_nhg || fib->nhg_ctl[id].refcnt == 0)
+	if (n == 0)
 		return -ENOENT;
-	g = &fib->nhg[id];
-	*n_paths = g->n_paths;
-	for (uint32_t i = 0; i < g->n_paths && i < max; i++) {
-		paths[i] = fib->nh_ctl[g->nh[i]].spec;
-		if (g->nh[i] == 0)
+	*n_paths = n;
+	for (uint32_t i = 0; i < n && i < max; i++) {
+		paths[i] = fib->nh_ctl[nh[i]].spec;
+		if (nh[i] == 0)
 			paths[i].type = VR_NH_NOROUTE;
 	}
 	return 0;
+}
+
+const struct vr_nh *
+vr_fib_nhg_member(const struct vr_fib *fib, uint32_t id, unsigned int i)
+{
+	uint32_t nh[VR_NHG_MAX_PATHS];
+
+	return i < nhg_members(fib, id, nh) ? &fib->nh[nh[i]] : NULL;
 }
 
 const struct vr_nh *

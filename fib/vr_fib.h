@@ -12,6 +12,10 @@
  *   vr_fib.nhg[]                            group id -> next-hop ids
  *   vr_fib.nh[]                             next-hop id -> adjacency
  *
+ * A group of one path, what nearly every route has, is not in the group
+ * table: its id is VR_NHG_SINGLE | its next hop's id, so that the data
+ * path goes from a route's value to the adjacency with no group read.
+ *
  * Ownership: one control thread calls every function here that changes
  * state. Workers only call the inline lookup helpers at the bottom, and
  * must be registered readers of the QSBR variable given to
@@ -34,6 +38,9 @@
 struct rte_rcu_qsbr;
 
 #define VR_NHG_MAX_PATHS 16
+/* Marks the id of a one-path group (see above). rte_fib's 4-byte next
+ * hops hold 31 bits, so next-hop ids stay below this bit. */
+#define VR_NHG_SINGLE (1u << 30)
 #define VR_IP6_LEN 16
 
 /* What a next hop does with a packet. The data path switches on this. */
@@ -60,10 +67,18 @@ enum vr_route_origin {
 	VR_ORIGIN_MAX,
 };
 
-/* Fast-path view of a next hop: 16 bytes, four to a cache line.
- * Written by the control thread only: adj is one 64-bit store so a worker
- * never sees half a MAC; type is stored with release order after adj when
- * a next hop becomes FORWARD, before adj when it stops being FORWARD. */
+/* Fast-path view of a next hop: an adjacency as VPP has them, all that
+ * the forwarding loop writes into a frame and tests, so that it reads no
+ * port table: 32 bytes, two to a cache line.
+ *
+ * Written by the control thread only, each field with one store, so a
+ * worker never sees half a MAC. fwd_mtu is the fast path's one test: a
+ * packet up to fwd_mtu bytes (its IP length) is forwarded with adj and
+ * the source word; 0 sends everything to the slow path, which reads
+ * type. Order: when a next hop becomes FORWARD, adj, then type, then
+ * fwd_mtu, each with release order; when it stops, fwd_mtu goes to 0
+ * before type changes. A worker that loads fwd_mtu with acquire order
+ * and sees it non-zero therefore sees a complete adjacency. */
 struct vr_nh {
 	union {
 		uint64_t adj;
@@ -72,8 +87,16 @@ struct vr_nh {
 			uint16_t port;       /* output DPDK port */
 		};
 	};
+	/* Bytes 6..13 of a frame sent through port for an IPv4 or IPv6
+	 * packet: the port's MAC, then the EtherType. Stored over adj's
+	 * last two bytes, it completes the Ethernet header in two 8-byte
+	 * stores. Set from vr_fib_port_set(). */
+	uint64_t eth_src_ip4, eth_src_ip6;
 	uint32_t type;                /* enum vr_nh_type */
-	uint32_t reserved;
+	/* The port's IP MTU when FORWARD, else 0. 16 bits, as the packet
+	 * length it is compared with. */
+	uint16_t fwd_mtu;
+	uint16_t reserved;
 };
 
 /* A next-hop group. n_paths >= 1 for every group a route points at. */
@@ -137,6 +160,9 @@ int vr_fib_nhg_paths(const struct vr_fib *fib, uint32_t nhg_id,
 		     struct vr_nh_spec *paths, unsigned int max,
 		     unsigned int *n_paths);
 const struct vr_nh *vr_fib_nh_get(const struct vr_fib *fib, uint32_t nh_id);
+/* Path i of a live group (as vr_fib_nhg_paths orders them), or NULL. */
+const struct vr_nh *vr_fib_nhg_member(const struct vr_fib *fib,
+				      uint32_t nhg_id, unsigned int i);
 
 /* Routes. add replaces an existing route of the same prefix (the old
  * group's reference is dropped); it consumes the caller's group
@@ -181,6 +207,13 @@ struct vr_neigh_info {
 typedef int (*vr_fib_neigh_walk_fn)(const struct vr_neigh_info *n, void *arg);
 int vr_fib_neigh_walk(struct vr_fib *fib, vr_fib_neigh_walk_fn fn, void *arg);
 
+/* The port's part of every adjacency through it: its MAC and IP MTU.
+ * The data path forwards through a port only once its FIB has been told
+ * of it: until then its next hops, resolved or not, take the slow path.
+ * Calling it again for the port updates its next hops. */
+int vr_fib_port_set(struct vr_fib *fib, uint16_t port,
+		    const struct rte_ether_addr *mac, uint16_t mtu);
+
 void vr_fib_mem(const struct vr_fib *fib, struct vr_fib_mem *mem);
 /* Frees tables and ids whose readers have all moved on. */
 void vr_fib_reclaim(struct vr_fib *fib);
@@ -198,6 +231,10 @@ struct vr_fib_fp {
 	struct rte_fib6 *v6;
 	const struct vr_nhg *nhg;
 	const struct vr_nh *nh;
+	/* nh's address less VR_NHG_SINGLE next hops: a one-path group's
+	 * next hop is at nh_single + its id * sizeof(struct vr_nh), with no
+	 * mask (vr_fib_nh_single). Unsigned arithmetic: it wraps. */
+	uintptr_t nh_single;
 };
 
 const struct vr_fib_fp *vr_fib_fp(const struct vr_fib *fib);
@@ -219,21 +256,39 @@ vr_fib_lookup6_bulk(const struct vr_fib_fp *fp,
 	rte_fib6_lookup_bulk(f, ips, nhg, n);
 }
 
+static inline bool
+vr_fib_nhg_is_single(uint64_t nhg_id)
+{
+	return (nhg_id & VR_NHG_SINGLE) != 0;
+}
+
+/* The next hop of a one-path group (vr_fib_nhg_is_single). */
+static inline const struct vr_nh *
+vr_fib_nh_single(const struct vr_fib_fp *fp, uint64_t nhg_id)
+{
+	return (const struct vr_nh *)(fp->nh_single + nhg_id * sizeof(struct vr_nh));
+}
+
 /* Picks the group member for a flow. The hash is computed by the caller
  * only for multipath groups; fastrange maps it to [0, n) without a divide,
  * so a flow keeps its member as long as the group is unchanged. */
 static inline const struct vr_nh *
 vr_fib_nh_select(const struct vr_fib_fp *fp, uint32_t nhg_id, uint32_t hash)
 {
-	const struct vr_nhg *g = &fp->nhg[nhg_id];
-	uint32_t i = (uint32_t)(((uint64_t)hash * g->n_paths) >> 32);
+	const struct vr_nhg *g;
+	uint32_t i;
+
+	if (vr_fib_nhg_is_single(nhg_id))
+		return vr_fib_nh_single(fp, nhg_id);
+	g = &fp->nhg[nhg_id];
+	i = (uint32_t)(((uint64_t)hash * g->n_paths) >> 32);
 	return &fp->nh[g->nh[i]];
 }
 
 static inline uint32_t
 vr_fib_nhg_paths_n(const struct vr_fib_fp *fp, uint32_t nhg_id)
 {
-	return fp->nhg[nhg_id].n_paths;
+	return vr_fib_nhg_is_single(nhg_id) ? 1 : fp->nhg[nhg_id].n_paths;
 }
 
 #endif

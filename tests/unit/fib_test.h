@@ -120,6 +120,7 @@ size_t probe_addrs(int family, const struct pfx *pfx, size_t n, u128 *out);
 void test_ecmp(void **state);
 void test_groups_shared(void **state);
 void test_neigh(void **state);
+void test_adjacency(void **state);
 void test_bad_input(void **state);
 void test_edges(void **state);
 void test_tbl8_full(void **state);

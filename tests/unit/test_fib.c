@@ -29,12 +29,13 @@ spec_eq(const struct vr_nh_spec *a, const struct vr_nh_spec *b)
  * gw_spec() puts path i on its own port only for i < 4, so name members
  * by next-hop id instead. */
 static unsigned int
-member_of(const struct vr_fib_fp *fp, uint32_t g, uint32_t hash)
+member_of(const struct vr_fib *fib, uint32_t g, uint32_t hash)
 {
+	const struct vr_fib_fp *fp = vr_fib_fp(fib);
 	const struct vr_nh *nh = vr_fib_nh_select(fp, g, hash);
 
-	for (unsigned int i = 0; i < fp->nhg[g].n_paths; i++)
-		if (nh == &fp->nh[fp->nhg[g].nh[i]])
+	for (unsigned int i = 0; i < vr_fib_nhg_paths_n(fp, g); i++)
+		if (nh == vr_fib_nhg_member(fib, g, i))
 			return i;
 	fail_msg("hash %u selects a next hop outside group %u", hash, g);
 	return 0;
@@ -59,7 +60,7 @@ test_ecmp(void **state)
 
 	for (unsigned int f = 0; f < N_FLOWS; f++) {
 		hashes[f] = (uint32_t)rnd64();
-		first[f] = member_of(fp, g, hashes[f]);
+		first[f] = member_of(fib, g, hashes[f]);
 		count[first[f]]++;
 	}
 	for (unsigned int i = 0; i < 4; i++) {
@@ -81,11 +82,11 @@ test_ecmp(void **state)
 	assert_int_equal(vr_fib_nhg_get(fib, paths + 1, 3, &other), 0);
 	assert_int_not_equal(other, g);
 	for (unsigned int f = 0; f < N_FLOWS; f++)
-		assert_int_equal(member_of(fp, g, hashes[f]), first[f]);
+		assert_int_equal(member_of(fib, g, hashes[f]), first[f]);
 	vr_fib_nhg_put(fib, other);
 	vr_fib_nhg_put(fib, g2);
 	for (unsigned int f = 0; f < N_FLOWS; f++)
-		assert_int_equal(member_of(fp, g, hashes[f]), first[f]);
+		assert_int_equal(member_of(fib, g, hashes[f]), first[f]);
 	vr_fib_nhg_put(fib, g);
 
 	/* Every group size spreads flows evenly: within 0.6..1.4 of 1/n. */
@@ -93,7 +94,7 @@ test_ecmp(void **state)
 		assert_int_equal(vr_fib_nhg_get(fib, paths, n, &g), 0);
 		memset(count, 0, sizeof(count));
 		for (unsigned int f = 0; f < N_FLOWS; f++)
-			count[member_of(fp, g, hashes[f])]++;
+			count[member_of(fib, g, hashes[f])]++;
 		for (unsigned int i = 0; i < n; i++) {
 			assert_true(count[i] * 10 * n > N_FLOWS * 6u);
 			assert_true(count[i] * 10 * n < N_FLOWS * 14u);
@@ -143,8 +144,13 @@ test_groups_shared(void **state)
 	assert_int_not_equal(gab, g1);
 	assert_int_equal(vr_fib_nhg_paths(fib, gab, got, 4, &n), 0);
 	assert_int_equal(n, 2);
-	assert_true(fp->nhg[gab].nh[0] == fp->nhg[g1].nh[0] ||
-		    fp->nhg[gab].nh[1] == fp->nhg[g1].nh[0]);
+	/* A one-path group is its next hop: no group table entry. */
+	assert_true(vr_fib_nhg_is_single(g1));
+	assert_false(vr_fib_nhg_is_single(gab));
+	assert_ptr_equal(vr_fib_nhg_member(fib, g1, 0), vr_fib_nh_single(fp, g1));
+	assert_null(vr_fib_nhg_member(fib, g1, 1));
+	assert_true(vr_fib_nhg_member(fib, gab, 0) == vr_fib_nhg_member(fib, g1, 0) ||
+		    vr_fib_nhg_member(fib, gab, 1) == vr_fib_nhg_member(fib, g1, 0));
 	if (got[0].gw[3] == a.gw[3]) {
 		spec_eq(&got[0], &a);
 		spec_eq(&got[1], &b);
@@ -167,8 +173,8 @@ test_groups_shared(void **state)
 	/* Freed ids come back: with no readers to wait for, at once. */
 	gw_spec(AF_INET, 3, &a);
 	assert_int_equal(vr_fib_nhg_get(fib, &a, 1, &gnew), 0);
-	assert_true(gnew == g1 || gnew == gab);
-	assert_true(fp->nhg[gnew].nh[0] == 1 || fp->nhg[gnew].nh[0] == 2);
+	assert_true(gnew == (VR_NHG_SINGLE | 1) || gnew == (VR_NHG_SINGLE | 2));
+	assert_ptr_equal(vr_fib_nhg_member(fib, gnew, 0), vr_fib_nh_single(fp, gnew));
 	vr_fib_nhg_put(fib, gnew);
 	vr_fib_destroy(fib);
 }
@@ -292,6 +298,98 @@ test_neigh(void **state)
 	vr_fib_destroy(fib);
 }
 
+/* The frame header the forwarding loop writes for a next hop: adj, then
+ * the source word over adj's last two bytes (worker.c's fwd_list). */
+static void
+header_of(const struct vr_nh *nh, int family, uint8_t hdr[14])
+{
+	uint64_t adj = nh->adj;
+	uint64_t src = family == AF_INET ? nh->eth_src_ip4 : nh->eth_src_ip6;
+
+	memcpy(hdr, &adj, 8);
+	memcpy(hdr + 6, &src, 8);
+}
+
+static void
+adjacency_family(struct vr_fib *fib, int family)
+{
+	const struct rte_ether_addr gw_mac = { { 0x02, 0, 0, 0, 0, 0x42 } };
+	const struct rte_ether_addr port_mac = { { 0x02, 0xaa, 0, 0, 0, 0x03 } };
+	const uint8_t want[14] = { 0x02, 0, 0, 0, 0, 0x42, 0x02, 0xaa, 0, 0, 0, 0x03,
+				   family == AF_INET ? 0x08 : 0x86,
+				   family == AF_INET ? 0x00 : 0xdd };
+	uint8_t net[VR_IP6_LEN] = { 0 }, net2[VR_IP6_LEN] = { 0 }, hdr[14];
+	struct vr_nh_spec gw, gw2;
+	const struct vr_nh *nh, *nh2;
+	uint32_t g, g2;
+
+	gw_spec(family, 7, &gw);           /* port 3 */
+	net[0] = family == AF_INET ? 172 : 0x20;
+	net2[0] = family == AF_INET ? 173 : 0x21;
+	assert_int_equal(vr_fib_nhg_get(fib, &gw, 1, &g), 0);
+	assert_int_equal(vr_fib_route_add(fib, family, net, 8, g, VR_ORIGIN_BGP), 0);
+	nh = route_nh(fib, family, net, 8);
+
+	/* Resolved through a port the FIB was not told of: FORWARD, but
+	 * off the fast path. */
+	assert_int_equal(vr_fib_neigh_add(fib, family, gw.gw, gw.port, &gw_mac), 0);
+	assert_int_equal(nh->type, VR_NH_FORWARD);
+	assert_int_equal(nh->fwd_mtu, 0);
+
+	/* Told of the port: the MTU and the source words arrive in place. */
+	assert_int_equal(vr_fib_port_set(fib, gw.port, &port_mac, 1400), 0);
+	assert_int_equal(nh->fwd_mtu, 1400);
+	header_of(nh, family, hdr);
+	assert_memory_equal(hdr, want, sizeof(want));
+	assert_int_equal(vr_fib_port_set(fib, gw.port, &port_mac, 9000), 0);
+	assert_int_equal(nh->fwd_mtu, 9000);
+
+	/* Unresolved: off the fast path again; resolved: back on it. */
+	assert_int_equal(vr_fib_neigh_del(fib, family, gw.gw, gw.port), 0);
+	assert_int_equal(nh->type, VR_NH_UNRESOLVED);
+	assert_int_equal(nh->fwd_mtu, 0);
+	assert_int_equal(vr_fib_neigh_add(fib, family, gw.gw, gw.port, &gw_mac), 0);
+	assert_int_equal(nh->fwd_mtu, 9000);
+	header_of(nh, family, hdr);
+	assert_memory_equal(hdr, want, sizeof(want));
+
+	/* A next hop made after the port was set has its words at once. */
+	gw_spec(family, 11, &gw2);
+	gw2.port = gw.port;
+	assert_int_equal(vr_fib_neigh_add(fib, family, gw2.gw, gw2.port, &gw_mac), 0);
+	assert_int_equal(vr_fib_nhg_get(fib, &gw2, 1, &g2), 0);
+	assert_int_equal(vr_fib_route_add(fib, family, net2, 8, g2, VR_ORIGIN_BGP), 0);
+	nh2 = route_nh(fib, family, net2, 8);
+	assert_int_equal(nh2->fwd_mtu, 9000);
+	header_of(nh2, family, hdr);
+	assert_memory_equal(hdr, want, sizeof(want));
+	/* A drop has no MTU, whatever the port says. */
+	gw2.type = VR_NH_BLACKHOLE;
+	assert_int_equal(vr_fib_nhg_get(fib, &gw2, 1, &g2), 0);
+	assert_int_equal(vr_fib_nh_single(vr_fib_fp(fib), g2)->fwd_mtu, 0);
+	vr_fib_nhg_put(fib, g2);
+
+	assert_int_equal(vr_fib_neigh_del(fib, family, gw.gw, gw.port), 0);
+	assert_int_equal(vr_fib_neigh_del(fib, family, gw2.gw, gw2.port), 0);
+	assert_int_equal(vr_fib_route_del(fib, family, net, 8), 0);
+	assert_int_equal(vr_fib_route_del(fib, family, net2, 8), 0);
+}
+
+void
+test_adjacency(void **state)
+{
+	const struct rte_ether_addr mac = { { 0x02, 0, 0, 0, 0, 1 } };
+	struct vr_fib *fib = test_fib_create("adj4", 0, 0);
+
+	adjacency_family(fib, AF_INET);
+	vr_fib_destroy(fib);
+	fib = test_fib_create("adj6", 0, 0);
+	adjacency_family(fib, AF_INET6);
+	assert_int_equal(vr_fib_port_set(fib, RTE_MAX_ETHPORTS, &mac, 1500), -EINVAL);
+	assert_int_equal(vr_fib_port_set(fib, 0, &mac, 0), -EINVAL);
+	vr_fib_destroy(fib);
+}
+
 void
 test_bad_input(void **state)
 {
@@ -356,6 +454,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_groups_shared),
 		cmocka_unit_test(test_ecmp),
 		cmocka_unit_test(test_neigh),
+		cmocka_unit_test(test_adjacency),
 		cmocka_unit_test(test_edges),
 		cmocka_unit_test(test_tbl8_full),
 		cmocka_unit_test(test_diff_v4),
