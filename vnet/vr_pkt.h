@@ -178,12 +178,22 @@ vr_ip4_check(const struct rte_ipv4_hdr *ip, uint32_t l3_len, uint32_t pkt_l3_len
 static inline void
 vr_ip4_ttl_dec(struct rte_ipv4_hdr *ip)
 {
+	ip->time_to_live--;
+#if defined(RTE_ARCH_X86_64) && RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	/* The same in two instructions on the field in memory: with c the
+	 * field as a little-endian number, RTE_BE16(0x0100) is 1 and the
+	 * result is c + 1, or 0 for c = 0xfffe and 1 for c = 0xffff. Adding
+	 * 2 carries exactly for those two, and adding -1 with the carry
+	 * gives c + 1, 0, 1. (The C form below takes seven: load, three
+	 * adds, a shift, a copy and the store.) */
+	asm("addw $2, %[c]\n\tadcw $-1, %[c]" : [c] "+m"(ip->hdr_checksum) : : "cc");
+#else
 	uint32_t sum = (uint32_t)ip->hdr_checksum + RTE_BE16(0x0100);
 
-	ip->time_to_live--;
 	/* + 1 when sum >= 0xffff: (sum + 1) >> 16 is that test (sum is
 	 * below 0x1ffff) without a compare and a flag to widen. */
 	ip->hdr_checksum = (uint16_t)(sum + ((sum + 1) >> 16));
+#endif
 }
 
 /* IPv6 address scopes that a router must not forward (RFC 4291 2.5.6)
