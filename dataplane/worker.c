@@ -178,7 +178,7 @@ fwd_run_close(struct fwd_event *ev, size_t *nev, uint16_t port, size_t first,
  * route_pkt, in packet order. With the calls in it, every value the loop
  * carries had to survive them, there are more of those than callee-saved
  * registers, and GCC kept them on the stack, reloaded per packet. */
-static __rte_always_inline void
+static __rte_always_inline uint64_t
 fwd_list(struct burst_ctx *c, const struct fwd_ctx *f, struct lookup_list *l,
 	 size_t n, bool v4)
 {
@@ -190,6 +190,7 @@ fwd_list(struct burst_ctx *c, const struct fwd_ctx *f, struct lookup_list *l,
 	uint16_t port = VRD_NO_PORT;    /* the open run's */
 	size_t first = 0, nev = 0, i, e;  /* the open run: l->m[first, i) */
 	uint64_t bytes = 0;             /* the open run's */
+	uint64_t all_bytes = 0;         /* the list's, returned */
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = l->m[i];
@@ -204,6 +205,7 @@ fwd_list(struct burst_ctx *c, const struct fwd_ctx *f, struct lookup_list *l,
 			fwd_run_close(ev, &nev, port, first, i, bytes);
 			ev[nev++] = (struct fwd_event){ .port = VRD_NO_PORT, .first = i,
 							.mtu = mtu, .nh = nh };
+			all_bytes += m->pkt_len;
 			first = i + 1;
 			bytes = 0;
 			continue;
@@ -227,11 +229,14 @@ fwd_list(struct burst_ctx *c, const struct fwd_ctx *f, struct lookup_list *l,
 	}
 	fwd_run_close(ev, &nev, port, first, n, bytes);
 	for (e = 0; e < nev; e++) {
-		if (ev[e].port != VRD_NO_PORT)
+		if (ev[e].port != VRD_NO_PORT) {
+			all_bytes += ev[e].bytes;
 			tx_run_send(f, ev[e].port, &l->m[ev[e].first], ev[e].n, ev[e].bytes);
-		else
+		} else {
 			route_pkt(c, l->m[ev[e].first], ev[e].nh, ev[e].mtu, v4);
+		}
 	}
+	return all_bytes;
 }
 
 /* Out of line (one call per burst) so that a profiler can count what
@@ -252,6 +257,10 @@ data_burst(struct burst_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 	const struct fwd_ctx f = { .fib = c->fib, .ps = c->w->ps,
 				   .txb = c->w->txb, .qid = (uint16_t)c->w->id };
 	size_t n4 = 0, n6 = 0, i;
+	/* The burst's bytes, summed where lengths are read anyway: by
+	 * fwd_list for what it is given (its runs need them), here for
+	 * what rx_slow drops or punts. A sum in the receive loop cost two
+	 * instructions a packet. */
 	uint64_t bytes = 0;
 
 	for (i = 0; i < PREFETCH_AHEAD; i++)
@@ -273,7 +282,6 @@ data_burst(struct burst_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 			struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 
 			rte_prefetch0(rte_pktmbuf_mtod(p[PREFETCH_AHEAD], void *));
-			bytes += m->pkt_len;
 			/* (Read before data_len is known to hold it: the
 			 * buffer does, and the fast tests check data_len.) */
 			if (likely(eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4))) {
@@ -290,6 +298,8 @@ data_burst(struct burst_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 			slow[ns++] = m;
 		}
 		for (i = 0; i < ns; i++) {
+			uint32_t len = slow[i]->pkt_len;   /* rx_slow may free it */
+
 			switch (rx_slow(c, slow[i], mac48, &ip4[n4], ip6[n6])) {
 			case RX_IP4:
 				l4.m[n4++] = slow[i];
@@ -298,21 +308,22 @@ data_burst(struct burst_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 				l6.m[n6++] = slow[i];
 				break;
 			default:
+				bytes += len;
 				break;
 			}
 		}
 	}
 	c->ps->rx_pkts += n;
-	c->ps->rx_bytes += bytes;
 
 	if (n4 > 0)
 		vr_fib_lookup4_bulk(f.fib, ip4, l4.nhg, n4);
 	if (n6 > 0)
 		vr_fib_lookup6_bulk(f.fib, ip6, l6.nhg, n6);
 	if (n4 > 0)
-		fwd_list(c, &f, &l4, n4, true);
+		bytes += fwd_list(c, &f, &l4, n4, true);
 	if (n6 > 0)
-		fwd_list(c, &f, &l6, n6, false);
+		bytes += fwd_list(c, &f, &l6, n6, false);
+	c->ps->rx_bytes += bytes;
 }
 
 /* What the kernel sends on a TAP leaves through the port it stands for. */

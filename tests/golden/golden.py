@@ -1441,6 +1441,10 @@ def cmd_check(a):
                 f"sent by the kernel on TAP {port} (vrd counted {fk} from it)",
                 [f"fewer kernel frames ({nk}) in the output than vrd took from the "
                  f"TAP ({fk}): some were lost or changed"])
+        nb = sum(len(fr) for fr in out)
+        c.check(pst[port]["tx_bytes"] == nb,
+                f"{port}: tx_bytes {pst[port]['tx_bytes']} = the {nb} bytes of its "
+                f"output pcap")
 
     # ---- ICMP errors vrd sent back out of p1 (packets too big)
     def icmp_like(fr):
@@ -1763,6 +1767,10 @@ def cmd_check(a):
     c.check(p1s["rx_packets"] == len(entries) + fillers,
             f"{IN_PORT} rx_packets = {p1s['rx_packets']}, frames in the pcap = "
             f"{len(entries)} + {fillers} fillers")
+    want_b = sum(len(e["frame"]) // 2 for e in entries) + fillers * len(FILLER)
+    c.check(p1s["rx_bytes"] == want_b,
+            f"{IN_PORT} rx_bytes = {p1s['rx_bytes']}, bytes of the frames in the pcap "
+            f"and the fillers = {want_b}")
     to_kd = sum(p["exception"]["to_kernel_dropped"] for p in stats["ports"])
     for (kind, r), want in exp.items():
         key = kind + "s"
