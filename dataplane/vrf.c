@@ -29,7 +29,6 @@ vrf_fib_create(struct vrd_vrf *v)
 	struct vr_fib_conf fc = { .socket_id = (int)rte_socket_id(),
 				  .qsv = vrd.qsv };
 	char name[24];
-
 	int rc;
 
 	snprintf(name, sizeof(name), "vrf%u", vrf_fib_serial++);

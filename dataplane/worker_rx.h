@@ -33,7 +33,7 @@ mac_bits(const struct rte_ether_addr *a)
 	 * two. In asm: GCC turns _bzhi_u64 with a constant into the and. */
 	uint64_t r;
 
-	asm("bzhi %[n], %[v], %[r]" : [r] "=r"(r) : [v] "rm"(v), [n] "r"(48ull));
+	asm("bzhi %[n], %[v], %[r]" : [r] "=r"(r) : [v] "rm"(v), [n] "r"(48ull) : "cc");
 	return r;
 #else
 	return v & 0xffffffffffffull;

@@ -99,7 +99,8 @@ struct vr_nh {
 	uint16_t reserved;
 };
 
-/* A next-hop group. n_paths >= 1 for every group a route points at. */
+/* A next-hop group of the group table: two paths or more (one-path groups
+ * are their next hop, VR_NHG_SINGLE), but for group 0, the one drop. */
 struct vr_nhg {
 	uint32_t n_paths;
 	uint32_t nh[VR_NHG_MAX_PATHS];
