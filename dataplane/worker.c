@@ -101,6 +101,18 @@ tx_run_send(const struct fwd_ctx *f, uint16_t port, struct rte_mbuf **run,
 	f->ps[port].tx_pkts += n;
 	f->ps[port].tx_bytes += bytes;
 	b = f->txb[port];
+	/* A run as long as the buffer, with nothing buffered before it,
+	 * goes to the driver as it is (as l3fwd's send_packetsx4 does): the
+	 * buffer would be filled only to be sent at once. What the driver
+	 * refuses goes where a flush sends it (the buffer's callback). */
+	if (n >= b->size && b->length == 0) {
+		uint16_t sent = rte_eth_tx_burst(port, f->qid, run, (uint16_t)n);
+
+		if (unlikely(sent < n))
+			b->error_callback(&run[sent], (uint16_t)(n - sent),
+					  b->error_userdata);
+		return;
+	}
 	/* As rte_eth_tx_buffer() per packet: a full buffer is sent. */
 	while (done < n) {
 		unsigned int k = RTE_MIN(n - done, (unsigned int)(b->size - b->length));
