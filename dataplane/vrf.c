@@ -23,6 +23,13 @@
 
 static unsigned int vrf_fib_serial;   /* unique DPDK names per FIB */
 
+/* Gives a FIB a port's MAC and MTU (vr_fib_port_set). */
+static int
+vrf_fib_port_set(struct vr_fib *fib, uint16_t port)
+{
+	return vr_fib_port_set(fib, port, &vrd.port_fp[port].mac, vrd.port_fp[port].mtu);
+}
+
 static int
 vrf_fib_create(struct vrd_vrf *v)
 {
@@ -37,8 +44,7 @@ vrf_fib_create(struct vrd_vrf *v)
 	/* A next hop in any VRF may name any port. */
 	for (uint16_t p = 0; rc == 0 && p < RTE_MAX_ETHPORTS; p++)
 		if (vrd.ports[p].used)
-			rc = vr_fib_port_set(v->fib, p, &vrd.port_fp[p].mac,
-					     vrd.port_fp[p].mtu);
+			rc = vrf_fib_port_set(v->fib, p);
 	return rc;
 }
 
@@ -50,8 +56,7 @@ vrd_vrfs_port_added(uint16_t port)
 
 		if (!vrd.vrfs[i].used)
 			continue;
-		rc = vr_fib_port_set(vrd.vrfs[i].fib, port, &vrd.port_fp[port].mac,
-				     vrd.port_fp[port].mtu);
+		rc = vrf_fib_port_set(vrd.vrfs[i].fib, port);
 		if (rc < 0)
 			return rc;
 	}

@@ -38,24 +38,22 @@ enum vr_ip4_check {
  * compiler's builtins: DPDK's x86 versions are inline asm (xchg, bswap),
  * which the compiler can neither fold into the load (movbe) nor merge
  * with what follows. For the fast path's header reads. */
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+#define VR_BE_SWAP(bits, v) __builtin_bswap##bits(v)
+#else
+#define VR_BE_SWAP(bits, v) (v)
+#endif
+
 static inline uint16_t
 vr_be16_to_cpu(rte_be16_t v)
 {
-#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
-	return __builtin_bswap16(v);
-#else
-	return v;
-#endif
+	return VR_BE_SWAP(16, v);
 }
 
 static inline uint32_t
 vr_be32_to_cpu(rte_be32_t v)
 {
-#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
-	return __builtin_bswap32(v);
-#else
-	return v;
-#endif
+	return VR_BE_SWAP(32, v);
 }
 
 /* A 20-byte IPv4 header as two 64-bit words and a zero-extended 32-bit
