@@ -54,10 +54,13 @@ example_build() {
   [ -d "$dir/common" ] || cp -r /usr/share/dpdk/examples/common "$dir/"
   cp -r "/usr/share/dpdk/examples/$name" "$dir/" || return 1
   [ -n "$sedexpr" ] && sed -i "$sedexpr" "$dir/$name"/*.c "$dir/$name"/*.h
-  # For this CPU, as vrplane builds (meson.build): after DPDK's
-  # pkg-config flags, whose -march=corei7 it overrides.
-  sed -i 's|^CFLAGS += -O3 $(shell $(PKGCONF) --cflags libdpdk)$|& -march=native|' "$dir/$name/Makefile"
-  grep -q -- '-march=native' "$dir/$name/Makefile" || { echo "example_build: $name's Makefile has no CFLAGS line to add -march=native to" >&2; return 1; }
+  # For the instruction set vrplane is built for (meson's 'cpu' option):
+  # after DPDK's pkg-config flags, whose -march=corei7 it overrides.
+  local march
+  march=$(meson introspect "$BUILD" --buildoptions 2>/dev/null | jq -r '.[] | select(.name == "cpu") | .value')
+  [ -n "$march" ] || { echo "example_build: no 'cpu' option in $BUILD (meson introspect)" >&2; return 1; }
+  sed -i "s|^CFLAGS += -O3 \$(shell \$(PKGCONF) --cflags libdpdk)\$|& -march=$march|" "$dir/$name/Makefile"
+  grep -q -- "-march=$march" "$dir/$name/Makefile" || { echo "example_build: $name's Makefile has no CFLAGS line to add -march=$march to" >&2; return 1; }
   make -C "$dir/$name" -j2 >"$dir/$name-build.log" 2>&1 || { tail -5 "$dir/$name-build.log" >&2; return 1; }
 }
 
