@@ -215,7 +215,10 @@ route_lookup(int argc, char **argv, struct vr_reply *r)
 	/* What the data path itself returns, next to the RIB's answer. */
 	if (family == AF_INET) {
 		uint32_t h = (uint32_t)ip[0] << 24 | ip[1] << 16 | ip[2] << 8 | ip[3];
-		vr_fib_lookup4_bulk(vr_fib_fp(v->fib), &h, &dp_nhg, 1);
+		uint32_t g4;
+
+		vr_fib_lookup4_bulk(vr_fib_fp(v->fib), &h, &g4, 1);
+		dp_nhg = g4;
 	} else {
 		uint8_t a[1][RTE_FIB6_IPV6_ADDR_SIZE];
 		memcpy(a[0], ip, 16);

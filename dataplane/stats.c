@@ -207,6 +207,7 @@ fib_totals(struct vr_fib_mem *t)
 		t->v4_max_routes += m.v4_max_routes;
 		t->v6_max_routes += m.v6_max_routes;
 		t->v4_rebuilds += m.v4_rebuilds;
+		t->v4_lookup_rte_fib += m.v4_lookup_rte_fib;
 		t->v6_rebuilds += m.v6_rebuilds;
 	}
 }
@@ -239,7 +240,7 @@ stats_json(void)
 	}
 	stats_totals(&tot, &wt);
 	fib_totals(&fm);
-	return json_pack("{s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I},"
+	return json_pack("{s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I},"
 			 "s:{s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:o,s:f,s:I}}",
 		"ports", ports, "workers", workers,
 		"fib",
@@ -254,6 +255,8 @@ stats_json(void)
 		"ipv4_bytes", (json_int_t)fm.v4_bytes,
 		"ipv6_bytes", (json_int_t)fm.v6_bytes,
 		"nexthop_bytes", (json_int_t)fm.nh_bytes,
+		/* VRFs whose IPv4 lookup is rte_fib_lookup_bulk (vr_fib_mem) */
+		"ipv4_lookup_rte_fib_vrfs", (json_int_t)fm.v4_lookup_rte_fib,
 		"totals",
 		"rx_packets", (json_int_t)tot.rx_pkts,
 		"rx_bytes", (json_int_t)tot.rx_bytes,

@@ -130,7 +130,10 @@ tx_run_send(const struct fwd_ctx *f, uint16_t port, struct rte_mbuf **run,
  * from one base register. */
 struct lookup_list {
 	struct rte_mbuf *m[VRD_BURST];
-	uint64_t nhg[VRD_BURST];
+	union {                      /* as the family's lookup gives them */
+		uint32_t nhg4[VRD_BURST];
+		uint64_t nhg6[VRD_BURST];
+	};
 };
 
 /* The next hop of a looked-up packet, and its length as nh_fast wants it. */
@@ -211,7 +214,7 @@ fwd_list(struct burst_ctx *c, const struct fwd_ctx *f, struct lookup_list *l,
 		uint64_t adj, src_type;
 		uint16_t len, out, mtu;
 
-		nh = fwd_nh(&fib, m, l->nhg[i], &len, v4);
+		nh = fwd_nh(&fib, m, v4 ? l->nhg4[i] : l->nhg6[i], &len, v4);
 		if (unlikely(!nh_fast(nh, len, &mtu))) {
 			/* What leaves through route_pkt goes after the run. */
 			fwd_run_close(ev, &nev, port, first, i, bytes);
@@ -328,9 +331,9 @@ data_burst(struct burst_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 	c->ps->rx_pkts += n;
 
 	if (n4 > 0)
-		vr_fib_lookup4_bulk(f.fib, ip4, l4.nhg, n4);
+		vr_fib_lookup4_bulk(f.fib, ip4, l4.nhg4, n4);
 	if (n6 > 0)
-		vr_fib_lookup6_bulk(f.fib, ip6, l6.nhg, n6);
+		vr_fib_lookup6_bulk(f.fib, ip6, l6.nhg6, n6);
 	if (n4 > 0)
 		bytes += fwd_list(c, &f, &l4, n4, true);
 	if (n6 > 0)

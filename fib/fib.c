@@ -73,8 +73,45 @@ round_pow2(uint32_t v, uint32_t min)
 	return r;
 }
 
+/* Whether rte_fib's new, empty table t is laid out as vr_fib.h's
+ * VR_FIB_DIR24_* say (DPDK's internals, not its API): its header must
+ * hold the conf's tbl8 count and next-hop size, and a probe route
+ * 0.0.0.0/32 must show as an extended tbl24[0] whose tbl8 group holds the
+ * probe's value at index 0 and the default at index 1, where
+ * rte_fib_lookup_bulk finds them too. The probe is deleted again and the
+ * default must be back. Returns the table to read, or NULL: then the
+ * data path calls rte_fib_lookup_bulk. */
+static const void *
+fib4_dir_probe(struct rte_fib *t, uint32_t tbl8)
+{
+	const uint32_t probe = 0x2bad1e5;
+	const uint8_t *dir = rte_fib_get_dp(t);
+	uint32_t ips[2] = { 0, 1 }, head[4];
+	uint64_t nh[2] = { 1, 1 };
+	bool ok;
+
+	if (dir == NULL)
+		return NULL;
+	memcpy(head, dir, sizeof(head));   /* tbl8 count, reserved, used, nh size */
+	if (head[0] != tbl8 || head[3] != RTE_FIB_DIR24_8_4B)
+		return NULL;
+	if (rte_fib_add(t, 0, 32, probe) != 0)
+		return NULL;
+	rte_fib_lookup_bulk(t, ips, nh, 2);
+	ok = (*(const uint32_t *)(dir + VR_FIB_DIR24_TBL24_OFF) & VR_FIB_DIR24_EXT) &&
+	     *(const uint32_t *const *)(dir + VR_FIB_DIR24_TBL8_PTR_OFF) != NULL &&
+	     nh[0] == probe && nh[1] == 0 &&
+	     vr_fib_dir24_lookup1(dir, 0) == probe && vr_fib_dir24_lookup1(dir, 1) == 0;
+	if (rte_fib_delete(t, 0, 32) != 0)
+		return NULL;
+	ok = ok && vr_fib_dir24_lookup1(dir, 0) == 0;
+	return ok ? dir : NULL;
+}
+
+/* A new IPv4 table, and in *dir what vr_fib_fp.v4_dir is to be with it. */
 static struct rte_fib *
-fib4_table_create(struct vr_fib *fib, uint32_t max_routes, uint32_t tbl8)
+fib4_table_create(struct vr_fib *fib, uint32_t max_routes, uint32_t tbl8,
+		  const void **dir)
 {
 	struct rte_fib_conf c = {
 		.type = RTE_FIB_DIR24_8,
@@ -87,8 +124,13 @@ fib4_table_create(struct vr_fib *fib, uint32_t max_routes, uint32_t tbl8)
 	};
 	char name[64];
 
+	struct rte_fib *t;
+
 	snprintf(name, sizeof(name), "%s4_%u", fib->name, fib->generation++);
-	return rte_fib_create(name, fib->socket_id, &c);
+	t = rte_fib_create(name, fib->socket_id, &c);
+	if (t != NULL)
+		*dir = fib4_dir_probe(t, tbl8);
+	return t;
 }
 
 static struct rte_fib6 *
@@ -233,11 +275,12 @@ fib4_rebuild(struct vr_fib *fib, uint32_t max_routes, uint32_t tbl8)
 {
 	struct rte_fib *old = fib->fp.v4, *t;
 	struct rte_rib *rib = rte_fib_get_rib(old);
+	const void *dir = NULL;
 	struct rte_rib_node *n;
 	int rc = 0;
 
 	for (int attempt = 0; attempt < 8; attempt++) {
-		t = fib4_table_create(fib, max_routes, tbl8);
+		t = fib4_table_create(fib, max_routes, tbl8, &dir);
 		if (t == NULL)
 			return -rte_errno ? -rte_errno : -ENOMEM;
 		rc = 0;
@@ -258,6 +301,7 @@ fib4_rebuild(struct vr_fib *fib, uint32_t max_routes, uint32_t tbl8)
 	if (t == NULL)
 		return -ENOSPC;
 	__atomic_store_n(&fib->fp.v4, t, __ATOMIC_RELEASE);
+	__atomic_store_n(&fib->fp.v4_dir, dir, __ATOMIC_RELEASE);
 	fib_wait_readers(fib);
 	rte_fib_free(old);
 	fib->v4.max_routes = max_routes;
@@ -773,6 +817,7 @@ vr_fib_mem(const struct vr_fib *fib, struct vr_fib_mem *m)
 	m->v6_max_routes = fib->v6.max_routes;
 	m->v4_rebuilds = fib->v4.rebuilds;
 	m->v6_rebuilds = fib->v6.rebuilds;
+	m->v4_lookup_rte_fib = fib->fp.v4_dir == NULL;
 	m->v4_bytes = (1ull << 24) * 4 + (uint64_t)fib->v4.num_tbl8 * 256 * 4 +
 		      (uint64_t)fib->v4.max_routes * node4;
 	m->v6_bytes = (1ull << 24) * 4 + (uint64_t)fib->v6.num_tbl8 * 256 * 4 +
@@ -817,7 +862,8 @@ vr_fib_create(const struct vr_fib_conf *conf, struct vr_fib **out)
 	 * below the trie's 24-bit first level. */
 	fib->v6.num_tbl8 = round_pow2(conf->v6_routes_hint * 2, MIN_TBL8_V6);
 
-	fib->fp.v4 = fib4_table_create(fib, fib->v4.max_routes, fib->v4.num_tbl8);
+	fib->fp.v4 = fib4_table_create(fib, fib->v4.max_routes, fib->v4.num_tbl8,
+				       &fib->fp.v4_dir);
 	fib->fp.v6 = fib6_table_create(fib, fib->v6.max_routes, fib->v6.num_tbl8);
 	if (fib->fp.v4 == NULL || fib->fp.v6 == NULL) {
 		rc = -(rte_errno ? rte_errno : ENOMEM);

@@ -30,10 +30,14 @@
 #include <stddef.h>
 #include <netinet/in.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_common.h>
 #include <rte_ether.h>
 #include <rte_fib.h>
 #include <rte_fib6.h>
+#ifdef __AVX2__
+#include <immintrin.h>
+#endif
 
 struct rte_rcu_qsbr;
 
@@ -140,6 +144,10 @@ struct vr_fib_mem {
 	uint64_t v4_bytes, v6_bytes, nh_bytes;
 	uint32_t v4_tbl8, v6_tbl8, v4_max_routes, v6_max_routes;
 	uint32_t v4_rebuilds, v6_rebuilds;
+	/* FIBs whose IPv4 lookup calls rte_fib_lookup_bulk, because the
+	 * table's layout was not the one vr_fib.h reads (fib4_dir_probe):
+	 * 0 or 1 for one FIB, summed over FIBs by their users. */
+	uint32_t v4_lookup_rte_fib;
 };
 
 /* Defined in fib_priv.h; the fast-path part is reached through the
@@ -229,6 +237,9 @@ const char *vr_nh_type_name(uint32_t type);
  * control thread with release order; workers load them once per burst. */
 struct vr_fib_fp {
 	struct rte_fib *v4;
+	/* v4's DIR-24-8 table, read by vr_fib_lookup4_bulk itself, or NULL:
+	 * then it calls rte_fib_lookup_bulk. See VR_FIB_DIR24_* below. */
+	const void *v4_dir;
 	struct rte_fib6 *v6;
 	const struct vr_nhg *nhg;
 	const struct vr_nh *nh;
@@ -240,12 +251,92 @@ struct vr_fib_fp {
 
 const struct vr_fib_fp *vr_fib_fp(const struct vr_fib *fib);
 
-static inline void
-vr_fib_lookup4_bulk(const struct vr_fib_fp *fp, uint32_t *ips_host,
-		    uint64_t *nhg, unsigned int n)
+/* rte_fib's DIR-24-8 table (DPDK's lib/fib/dir24_8.h, struct
+ * dir24_8_tbl; rte_fib_get_dp() gives it) as this build reads it: the
+ * tbl8 array's address at byte 24, tbl24 at byte 64, entries of 4 bytes
+ * (RTE_FIB_DIR24_8_4B) holding value << 1, bit 0 set when the value is
+ * a tbl8 group whose 256 entries the address's last byte indexes. Not
+ * DPDK's API: fib.c reads the table only once a probe route has shown
+ * each of these where they are said to be (fib4_dir_probe), and the
+ * lookup goes through rte_fib_lookup_bulk otherwise. Why read it: rte_fib
+ * has no AVX2 lookup (its vector one needs AVX-512), and its scalar loop
+ * costs 19 instructions a packet; AVX2 gathers 8 entries in one. */
+#define VR_FIB_DIR24_TBL8_PTR_OFF 24
+#define VR_FIB_DIR24_TBL24_OFF 64
+#define VR_FIB_DIR24_EXT 1u
+
+/* One address's lookup, an extended entry's tbl8 read included. */
+static inline uint32_t
+vr_fib_dir24_lookup1(const uint8_t *dir, uint32_t ip)
 {
-	struct rte_fib *f = __atomic_load_n(&fp->v4, __ATOMIC_ACQUIRE);
-	rte_fib_lookup_bulk(f, ips_host, nhg, n);
+	const uint32_t *tbl24 = (const uint32_t *)(dir + VR_FIB_DIR24_TBL24_OFF);
+	uint32_t e = tbl24[ip >> 8];
+
+	if (unlikely(e & VR_FIB_DIR24_EXT)) {
+		const uint32_t *tbl8 =
+			*(const uint32_t *const *)(dir + VR_FIB_DIR24_TBL8_PTR_OFF);
+
+		e = tbl8[((size_t)(e >> 1) << 8) + (ip & 0xff)];
+	}
+	return e >> 1;
+}
+
+#ifdef __AVX2__
+/* Eight addresses (fewer at the end: lanes >= n are neither read nor
+ * written) with one gather from tbl24; extended entries, rare, are
+ * looked up again one by one. */
+static inline void
+vr_fib_dir24_lookup8(const uint8_t *dir, const uint32_t *ips, uint32_t *nhg,
+		     unsigned int n)
+{
+	const int *tbl24 = (const int *)(dir + VR_FIB_DIR24_TBL24_OFF);
+	const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+	__m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), lanes);
+	__m256i ip = _mm256_maskload_epi32((const int *)ips, mask);
+	__m256i e = _mm256_mask_i32gather_epi32(_mm256_setzero_si256(), tbl24,
+						_mm256_srli_epi32(ip, 8), mask, 4);
+	unsigned int ext = (unsigned int)_mm256_movemask_ps(
+		_mm256_castsi256_ps(_mm256_slli_epi32(e, 31)));
+
+	_mm256_maskstore_epi32((int *)nhg, mask, _mm256_srli_epi32(e, 1));
+	while (unlikely(ext != 0)) {
+		unsigned int k = (unsigned int)__builtin_ctz(ext);
+
+		nhg[k] = vr_fib_dir24_lookup1(dir, ips[k]);
+		ext &= ext - 1;
+	}
+}
+#endif
+
+/* Group ids (< 2^31) of n IPv4 addresses in host order. */
+static inline void
+vr_fib_lookup4_bulk(const struct vr_fib_fp *fp, const uint32_t *ips_host,
+		    uint32_t *nhg, unsigned int n)
+{
+	const uint8_t *dir = __atomic_load_n(&fp->v4_dir, __ATOMIC_ACQUIRE);
+
+	if (likely(dir != NULL)) {
+#ifdef __AVX2__
+		for (unsigned int i = 0; i < n; i += 8)
+			vr_fib_dir24_lookup8(dir, ips_host + i, nhg + i, n - i);
+#else
+		for (unsigned int i = 0; i < n; i++)
+			nhg[i] = vr_fib_dir24_lookup1(dir, ips_host[i]);
+#endif
+		return;
+	}
+	{
+		struct rte_fib *f = __atomic_load_n(&fp->v4, __ATOMIC_ACQUIRE);
+		uint64_t r[64];
+
+		for (unsigned int i = 0; i < n; i += 64) {
+			unsigned int k = RTE_MIN(n - i, 64u);
+
+			rte_fib_lookup_bulk(f, (uint32_t *)(uintptr_t)(ips_host + i), r, k);
+			for (unsigned int j = 0; j < k; j++)
+				nhg[i + j] = (uint32_t)r[j];
+		}
+	}
 }
 
 static inline void

@@ -142,11 +142,13 @@ lookup_batch(const struct vr_fib_fp *fp, int family, const u128 *a,
 	     unsigned int n, uint64_t *nhg)
 {
 	if (family == AF_INET) {
-		uint32_t ips[BATCH];
+		uint32_t ips[BATCH], g[BATCH];
 
 		for (unsigned int i = 0; i < n; i++)
 			ips[i] = (uint32_t)a[i];
-		vr_fib_lookup4_bulk(fp, ips, nhg, n);
+		vr_fib_lookup4_bulk(fp, ips, g, n);
+		for (unsigned int i = 0; i < n; i++)
+			nhg[i] = g[i];
 	} else {
 		uint8_t ips[BATCH][RTE_FIB6_IPV6_ADDR_SIZE];
 
@@ -185,24 +187,31 @@ check_addrs(struct vr_fib *fib, int family, const struct ref_lpm *ref,
 	    const u128 *addrs, size_t n, bool rib)
 {
 	const struct vr_fib_fp *fp = vr_fib_fp(fib);
-	uint64_t nhg[BATCH];
+	/* The same tables through rte_fib_lookup_bulk, the IPv4 lookup's
+	 * fallback (vr_fib_fp.v4_dir NULL). */
+	struct vr_fib_fp fp_rte = *fp;
+	uint64_t nhg[BATCH], nhg_rte[BATCH];
 	size_t bad = 0;
 	char s[INET6_ADDRSTRLEN];
 
+	fp_rte.v4_dir = NULL;
 	for (size_t off = 0; off < n; off += BATCH) {
 		unsigned int k = n - off < BATCH ? (unsigned int)(n - off) : BATCH;
 
 		lookup_batch(fp, family, addrs + off, k, nhg);
+		lookup_batch(&fp_rte, family, addrs + off, k, nhg_rte);
 		for (unsigned int i = 0; i < k; i++) {
 			u128 a = addrs[off + i], rip;
 			uint32_t want = 0, got;
 			uint8_t wdepth = 0, gdepth;
 			bool hit = ref_match(ref, a, &want, &wdepth);
 
-			if (nhg[i] != want && bad++ < MAX_REPORTS)
-				print_error("data path: %s -> group %lu, want %u (/%u)\n",
+			if ((nhg[i] != want || nhg_rte[i] != want) && bad++ < MAX_REPORTS)
+				print_error("data path: %s -> group %lu (rte_fib_lookup_bulk %lu), "
+					    "want %u (/%u)\n",
 					    addr_str(family, a, s, sizeof(s)),
-					    (unsigned long)nhg[i], want, wdepth);
+					    (unsigned long)nhg[i], (unsigned long)nhg_rte[i],
+					    want, wdepth);
 			if (!rib)
 				continue;
 			rib_match(fib, family, a, &got, &gdepth, &rip);

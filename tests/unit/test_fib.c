@@ -197,8 +197,10 @@ data_path_group(struct vr_fib *fib, int family, const uint8_t *ip)
 	uint64_t g;
 
 	if (family == AF_INET) {
-		uint32_t h = (uint32_t)addr_from_bytes(AF_INET, ip);
-		vr_fib_lookup4_bulk(fp, &h, &g, 1);
+		uint32_t h = (uint32_t)addr_from_bytes(AF_INET, ip), g4;
+
+		vr_fib_lookup4_bulk(fp, &h, &g4, 1);
+		g = g4;
 	} else {
 		uint8_t a[1][RTE_FIB6_IPV6_ADDR_SIZE];
 		memcpy(a[0], ip, 16);
