@@ -218,25 +218,28 @@ ip6_accept(struct burst_ctx *c, struct rte_mbuf *m, struct rte_ipv6_hdr *ip,
  * the IPv6 address tests stay combined, several compares each. */
 
 /* IPv4 (RFC 1812 5.2.2, 5.3.7): a 20-byte header with a right checksum
- * and a total length the frame holds. The caller has seen the IPv4
- * EtherType. Sets *dst (host order). */
+ * and a total length the frame's first segment holds. The caller has
+ * seen the IPv4 EtherType. Sets *dst (host order). */
 static inline bool
 ip4_fast(const struct rte_mbuf *m, const struct rte_ether_hdr *eth,
 	 uint64_t mac48, uint32_t *dst)
 {
 	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + 1);
-	uint32_t len;
 	bool ok;
 
-	if (unlikely(m->data_len < RTE_ETHER_HDR_LEN + sizeof(*ip)))
-		return false;
+	/* (The header is read before the frame is known to hold it: the
+	 * buffer does, and the length test below rejects what it read.) */
 	if (unlikely(mac_bits(&eth->dst_addr) != mac48))
 		return false;
 	if (unlikely(ip->version_ihl != 0x45))
 		return false;
-	len = vr_be16_to_cpu(ip->total_length);
-	if (unlikely(len - (uint32_t)sizeof(*ip) >
-		     m->pkt_len - (uint32_t)(RTE_ETHER_HDR_LEN + sizeof(*ip))))
+	/* 20 <= total length <= what the first segment holds past the
+	 * Ethernet header, which also makes it hold the 34 bytes read
+	 * here, in one compare: the left side is below 2^32, and >= 2^32 - 20
+	 * for a total length under 20; the right side is negative for a
+	 * segment under 34 bytes. */
+	if (unlikely((int64_t)(uint32_t)(vr_be16_to_cpu(ip->total_length) - sizeof(*ip)) >
+		     (int64_t)m->data_len - (int64_t)(RTE_ETHER_HDR_LEN + sizeof(*ip))))
 		return false;
 	if (unlikely(ip->time_to_live <= 1))
 		return false;
