@@ -229,16 +229,20 @@ ip4_fast(const struct rte_mbuf *m, const struct rte_ether_hdr *eth,
 
 	/* (The header is read before the frame is known to hold it: the
 	 * buffer does, and the length test below rejects what it read.) */
+	uint32_t w;
+
 	if (unlikely(mac_bits(&eth->dst_addr) != mac48))
 		return false;
-	if (unlikely(ip->version_ihl != 0x45))
-		return false;
-	/* 20 <= total length <= what the first segment holds past the
-	 * Ethernet header, which also makes it hold the 34 bytes read
-	 * here, in one compare: the left side is below 2^32, and >= 2^32 - 20
-	 * for a total length under 20; the right side is negative for a
-	 * segment under 34 bytes. */
-	if (unlikely((int64_t)(uint32_t)(vr_be16_to_cpu(ip->total_length) - sizeof(*ip)) >
+	/* Version 4 with a 20-byte header, and 20 <= total length <= what
+	 * the first segment holds past the Ethernet header (which makes it
+	 * hold the 34 bytes read here), in one compare. w is the header's
+	 * first word, 0x45 tos length; without tos, less 0x45000014, it is
+	 * length - 20 when the first byte is 0x45 and the length >= 20, and
+	 * at least 2^24 - 20 otherwise: above any segment's length. The
+	 * right side is negative for a segment under 34 bytes. */
+	memcpy(&w, ip, sizeof(w));
+	w = vr_be32_to_cpu(w);
+	if (unlikely((int64_t)(uint32_t)((w & 0xff00ffffu) - 0x45000014u) >
 		     (int64_t)m->data_len - (int64_t)(RTE_ETHER_HDR_LEN + sizeof(*ip))))
 		return false;
 	if (unlikely(ip->time_to_live <= 1))

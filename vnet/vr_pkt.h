@@ -119,10 +119,19 @@ vr_ip4_hdr20_csum_ok(const struct rte_ipv4_hdr *ip)
 	 * stack.) */
 	uint64_t s, w23, w4;
 
+	static const uint64_t multiple_max = UINT64_MAX / 0xffff;
+	bool ok;
+
 	vr_ip4_hdr20_load(ip, &s, &w23, &w4);
 	asm("add %[b], %[s]\n\tadc %[c], %[s]\n\tadc $0, %[s]"
 	    : [s] "+r"(s) : [b] "rm"(w23), [c] "rm"(w4) : "cc");
-	return s % 0xffff == 0;
+	/* s % 0xffff == 0 as GCC makes it, s times the inverse of 0xffff
+	 * modulo 2^64 at most UINT64_MAX / 0xffff, but compared with the
+	 * bound in memory: in a loop GCC loaded it into a register per
+	 * packet. */
+	asm("cmp %[max], %[q]" : "=@ccbe"(ok)
+	    : [q] "r"(s * 0xfffefffefffeffffull), [max] "m"(multiple_max));
+	return ok;
 #else
 	return vr_ip4_hdr20_words(ip) % 0xffff == 0;
 #endif
