@@ -183,22 +183,29 @@ vr_ip4_check(const struct rte_ipv4_hdr *ip, uint32_t l3_len, uint32_t pkt_l3_len
  * it sums are not all zero), so the two agree on every valid header
  * (tests/unit/test_pkt.c checks it against rte_ipv4_cksum()). */
 static inline void
-vr_ip4_ttl_dec(struct rte_ipv4_hdr *ip)
+vr_ip4_ttl_dec(struct rte_ipv4_hdr *ip)   /* TTL >= 1 */
 {
-	ip->time_to_live--;
 #if defined(RTE_ARCH_X86_64) && RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
-	/* The same in two instructions on the field in memory: with c the
+	/* The same in two instructions on the header in memory: with c the
 	 * field as a little-endian number, RTE_BE16(0x0100) is 1 and the
 	 * result is c + 1, or 0 for c = 0xfffe and 1 for c = 0xffff. Adding
 	 * 2 carries exactly for those two, and adding -1 with the carry
-	 * gives c + 1, 0, 1. (The C form below takes seven: load, three
-	 * adds, a shift, a copy and the store.) */
-	asm("addw $2, %[c]\n\tadcw $-1, %[c]" : [c] "+m"(ip->hdr_checksum) : : "cc");
+	 * gives c + 1, 0, 1. The 2 comes with the TTL's decrement: the
+	 * 32-bit word at the TTL is TTL | protocol << 8 | c << 16 (little
+	 * endian), and adding 0x1ffff = 0x20000 - 1 to it takes 1 from the
+	 * TTL (>= 1: no borrow from the protocol) and adds 2 to c, carrying
+	 * out of bit 31 as adding 2 to c alone does. (The C form below
+	 * takes eight: the TTL's, then load, three adds, a shift, a copy
+	 * and the store.) */
+	asm("addl $0x1ffff, %[w]\n\tadcw $-1, %[c]"
+	    : [w] "+m"(*(uint32_t *)&ip->time_to_live), [c] "+m"(ip->hdr_checksum)
+	    : : "cc");
 #else
 	uint32_t sum = (uint32_t)ip->hdr_checksum + RTE_BE16(0x0100);
 
 	/* + 1 when sum >= 0xffff: (sum + 1) >> 16 is that test (sum is
 	 * below 0x1ffff) without a compare and a flag to widen. */
+	ip->time_to_live--;
 	ip->hdr_checksum = (uint16_t)(sum + ((sum + 1) >> 16));
 #endif
 }

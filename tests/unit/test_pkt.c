@@ -156,11 +156,14 @@ test_ttl_dec(void **state)
 	 * are too rare for random headers to reach. */
 	for (uint32_t c = 0; c <= 0xffff; c++) {
 		uint32_t sum = c + RTE_BE16(0x0100);
+		uint8_t ttl = (uint8_t)(1 + c % 255);   /* 1 to 255 */
 
-		ip->time_to_live = 64;
+		ip->time_to_live = ttl;
+		ip->next_proto_id = (uint8_t)(c >> 8);
 		ip->hdr_checksum = (uint16_t)c;
 		vr_ip4_ttl_dec(ip);
-		assert_int_equal(ip->time_to_live, 63);
+		assert_int_equal(ip->time_to_live, ttl - 1);
+		assert_int_equal(ip->next_proto_id, (uint8_t)(c >> 8));
 		assert_int_equal(ip->hdr_checksum, (uint16_t)(sum + (sum >= 0xffff)));
 	}
 }
