@@ -155,6 +155,17 @@ struct lookup_list {
 	};
 };
 
+/* A multipath group's member for the packet's flow. Out of line: its
+ * hash would otherwise keep the IP header's address in a register of
+ * the forwarding loop. */
+static __attribute__((noinline)) const struct vr_nh *
+fwd_nh_multi(const struct vr_fib_fp *fib, uint32_t g, const uint8_t *eth, bool v4)
+{
+	const void *ip = eth + RTE_ETHER_HDR_LEN;
+
+	return vr_fib_nh_select(fib, g, v4 ? vr_flow_hash4(ip) : vr_flow_hash6(ip));
+}
+
 /* The next hop of a looked-up packet, and its length as nh_fast wants it. */
 static __rte_always_inline const struct vr_nh *
 fwd_nh(const struct vr_fib_fp *fib, uint8_t *eth, uint64_t nhg,
@@ -171,7 +182,7 @@ fwd_nh(const struct vr_fib_fp *fib, uint8_t *eth, uint64_t nhg,
 		       sizeof(struct rte_ipv6_hdr);
 	if (likely(vr_fib_nhg_is_single(nhg)))
 		return vr_fib_nh_single(fib, nhg);
-	return vr_fib_nh_select(fib, g, v4 ? vr_flow_hash4(ip) : vr_flow_hash6(ip));
+	return fwd_nh_multi(fib, g, eth, v4);
 }
 
 /* What the forwarding loop leaves for after it, in packet order: a run
