@@ -150,7 +150,7 @@ tx_run_send(const struct fwd_ctx *f, uint16_t port, struct rte_mbuf **run,
 struct lookup_list {
 	struct rte_mbuf *m[VRD_BURST];
 	union {                      /* as the family's lookup gives them */
-		uint32_t nhg4[VRD_BURST];
+		uintptr_t route4[VRD_BURST];  /* vr_fib_lookup4_route_bulk */
 		uint64_t nhg6[VRD_BURST];
 	};
 };
@@ -166,13 +166,14 @@ fwd_nh_multi(const struct vr_fib_fp *fib, uint32_t g, const uint8_t *eth, bool v
 	return vr_fib_nh_select(fib, g, v4 ? vr_flow_hash4(ip) : vr_flow_hash6(ip));
 }
 
-/* The next hop of a looked-up packet, and its length as nh_fast wants it. */
+/* The next hop of a looked-up packet, and its length as nh_fast wants
+ * it. x is the lookup's answer: an IPv4 route (vr_fib_route_of), an IPv6
+ * group id. */
 static __rte_always_inline const struct vr_nh *
-fwd_nh(const struct vr_fib_fp *fib, uint8_t *eth, uint64_t nhg,
+fwd_nh(const struct vr_fib_fp *fib, uint8_t *eth, uint64_t x,
        uint16_t *len, bool v4)
 {
 	void *ip = eth + RTE_ETHER_HDR_LEN;
-	uint32_t g = (uint32_t)nhg;
 
 	/* The checks made sure the frame holds these lengths. */
 	if (v4)
@@ -180,9 +181,14 @@ fwd_nh(const struct vr_fib_fp *fib, uint8_t *eth, uint64_t nhg,
 	else
 		*len = vr_be16_to_cpu(((struct rte_ipv6_hdr *)ip)->payload_len) +
 		       sizeof(struct rte_ipv6_hdr);
-	if (likely(vr_fib_nhg_is_single(nhg)))
-		return vr_fib_nh_single(fib, nhg);
-	return fwd_nh_multi(fib, g, eth, v4);
+	if (v4) {
+		if (likely(vr_fib_route_is_nh(x)))
+			return (const struct vr_nh *)x;
+		return fwd_nh_multi(fib, vr_fib_route_group(x), eth, v4);
+	}
+	if (likely(vr_fib_nhg_is_single(x)))
+		return vr_fib_nh_single(fib, x);
+	return fwd_nh_multi(fib, (uint32_t)x, eth, v4);
 }
 
 /* What the forwarding loop leaves for after it, in packet order: a run
@@ -244,7 +250,7 @@ fwd_list(struct burst_ctx *c, const struct fwd_ctx *f, struct lookup_list *l,
 		uint64_t adj, src_type;
 		uint16_t len, out, mtu;
 
-		nh = fwd_nh(&fib, eth, v4 ? l->nhg4[i] : l->nhg6[i], &len, v4);
+		nh = fwd_nh(&fib, eth, v4 ? l->route4[i] : l->nhg6[i], &len, v4);
 		if (unlikely(!nh_fast(nh, len, &mtu))) {
 			/* What leaves through route_pkt goes after the run. */
 			fwd_run_close(ev, &nev, port, first, i, bytes);
@@ -309,7 +315,7 @@ data_burst(struct burst_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 	uint64_t bytes = 0;
 
 	for (i = 0; i < PREFETCH_AHEAD; i++)
-		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+		rte_prefetch0(pkt_head_guess(pkts[i]));
 
 	/* The slow packets wait in a list until the fast loop is done:
 	 * with rx_slow's call in the loop, GCC kept the loop's values on
@@ -361,7 +367,7 @@ data_burst(struct burst_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 	c->ps->rx_pkts += n;
 
 	if (n4 > 0)
-		vr_fib_lookup4_bulk(f.fib, ip4, l4.nhg4, n4);
+		vr_fib_lookup4_route_bulk(f.fib, ip4, l4.route4, n4);
 	if (n6 > 0)
 		vr_fib_lookup6_bulk(f.fib, ip6, l6.nhg6, n6);
 	if (n4 > 0)

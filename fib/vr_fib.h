@@ -282,9 +282,34 @@ vr_fib_dir24_lookup1(const uint8_t *dir, uint32_t ip)
 }
 
 #ifdef __AVX2__
-/* Eight addresses (fewer at the end: lanes >= n are neither read nor
- * written) with one gather from tbl24; extended entries, rare, are
- * looked up again one by one. */
+/* Extended entries, rare, looked up again one by one: ext has a bit
+ * for each. */
+static inline void
+vr_fib_dir24_ext_fix(const uint8_t *dir, const uint32_t *ips, uint32_t *nhg,
+		     unsigned int ext)
+{
+	while (unlikely(ext != 0)) {
+		unsigned int k = (unsigned int)__builtin_ctz(ext);
+
+		nhg[k] = vr_fib_dir24_lookup1(dir, ips[k]);
+		ext &= ext - 1;
+	}
+}
+
+/* Eight addresses with one gather from tbl24. */
+static inline void
+vr_fib_dir24_lookup8_full(const uint8_t *dir, const uint32_t *ips, uint32_t *nhg)
+{
+	const int *tbl24 = (const int *)(dir + VR_FIB_DIR24_TBL24_OFF);
+	__m256i ip = _mm256_loadu_si256((const __m256i *)ips);
+	__m256i e = _mm256_i32gather_epi32(tbl24, _mm256_srli_epi32(ip, 8), 4);
+
+	_mm256_storeu_si256((__m256i *)nhg, _mm256_srli_epi32(e, 1));
+	vr_fib_dir24_ext_fix(dir, ips, nhg, (unsigned int)_mm256_movemask_ps(
+		_mm256_castsi256_ps(_mm256_slli_epi32(e, 31))));
+}
+
+/* Fewer than eight: lanes >= n are neither read nor written. */
 static inline void
 vr_fib_dir24_lookup8(const uint8_t *dir, const uint32_t *ips, uint32_t *nhg,
 		     unsigned int n)
@@ -295,16 +320,10 @@ vr_fib_dir24_lookup8(const uint8_t *dir, const uint32_t *ips, uint32_t *nhg,
 	__m256i ip = _mm256_maskload_epi32((const int *)ips, mask);
 	__m256i e = _mm256_mask_i32gather_epi32(_mm256_setzero_si256(), tbl24,
 						_mm256_srli_epi32(ip, 8), mask, 4);
-	unsigned int ext = (unsigned int)_mm256_movemask_ps(
-		_mm256_castsi256_ps(_mm256_slli_epi32(e, 31)));
 
 	_mm256_maskstore_epi32((int *)nhg, mask, _mm256_srli_epi32(e, 1));
-	while (unlikely(ext != 0)) {
-		unsigned int k = (unsigned int)__builtin_ctz(ext);
-
-		nhg[k] = vr_fib_dir24_lookup1(dir, ips[k]);
-		ext &= ext - 1;
-	}
+	vr_fib_dir24_ext_fix(dir, ips, nhg, (unsigned int)_mm256_movemask_ps(
+		_mm256_castsi256_ps(_mm256_slli_epi32(e, 31))));
 }
 #endif
 
@@ -317,7 +336,11 @@ vr_fib_lookup4_bulk(const struct vr_fib_fp *fp, const uint32_t *ips_host,
 
 	if (likely(dir != NULL)) {
 #ifdef __AVX2__
-		for (unsigned int i = 0; i < n; i += 8)
+		unsigned int i = 0;
+
+		for (; i + 8 <= n; i += 8)
+			vr_fib_dir24_lookup8_full(dir, ips_host + i, nhg + i);
+		if (i < n)
 			vr_fib_dir24_lookup8(dir, ips_host + i, nhg + i, n - i);
 #else
 		for (unsigned int i = 0; i < n; i++)
@@ -381,6 +404,87 @@ static inline uint32_t
 vr_fib_nhg_paths_n(const struct vr_fib_fp *fp, uint32_t nhg_id)
 {
 	return vr_fib_nhg_is_single(nhg_id) ? 1 : fp->nhg[nhg_id].n_paths;
+}
+
+/* An IPv4 lookup's answer as the data path takes it (a "route"): the
+ * next hop itself for a one-path group, or for any other group (group
+ * 0, no route, among them) its id << 1 | 1. Next hops are 32 bytes and
+ * their table cache-aligned, so bit 0 tells the two apart. */
+static inline uintptr_t
+vr_fib_route_of(const struct vr_fib_fp *fp, uint32_t nhg_id)
+{
+	return vr_fib_nhg_is_single(nhg_id) ? (uintptr_t)vr_fib_nh_single(fp, nhg_id)
+					    : (uintptr_t)nhg_id << 1 | 1;
+}
+
+static inline bool
+vr_fib_route_is_nh(uintptr_t r)
+{
+	return (r & 1) == 0;
+}
+
+static inline uint32_t
+vr_fib_route_group(uintptr_t r)    /* !vr_fib_route_is_nh(r) */
+{
+	return (uint32_t)(r >> 1);
+}
+
+/* vr_fib_lookup4_bulk's answers as vr_fib_route_of gives them. With the
+ * table read directly and AVX2, eight at a time: the usual eight, all
+ * one-path groups with no tbl8 entry, are turned into next-hop
+ * addresses in registers; the forwarding loop then reads no group id. */
+static inline void
+vr_fib_lookup4_route_bulk(const struct vr_fib_fp *fp, const uint32_t *ips_host,
+			  uintptr_t *route, unsigned int n)
+{
+	uint32_t g[8];
+	unsigned int i = 0;
+#ifdef __AVX2__
+	const uint8_t *dir = __atomic_load_n(&fp->v4_dir, __ATOMIC_ACQUIRE);
+
+	if (likely(dir != NULL)) {
+		const int *tbl24 = (const int *)(dir + VR_FIB_DIR24_TBL24_OFF);
+		const __m256i base = _mm256_set1_epi64x((long long)fp->nh_single);
+		/* An entry e is a one-path group's id << 1 with no tbl8 when
+		 * its bit 31 (VR_NHG_SINGLE << 1) is set and bit 0 is not:
+		 * e ^ 1 has both set. (A tbl8 entry's group index is below
+		 * 2^30, so bit 31 alone would tell; bit 0 costs nothing.) */
+		const __m256i usual = _mm256_set1_epi32((int)(VR_NHG_SINGLE << 1 | 1));
+		const __m256i one = _mm256_set1_epi32(1);
+		const uint32_t *ip = ips_host;
+		uintptr_t *r = route;
+
+		for (; i + 8 <= n; i += 8, ip += 8, r += 8) {
+			__m256i e = _mm256_i32gather_epi32(tbl24,
+				_mm256_srli_epi32(_mm256_loadu_si256((const __m256i *)ip), 8), 4);
+
+			if (likely(_mm256_testc_si256(_mm256_xor_si256(e, one), usual))) {
+				__m256i lo = _mm256_cvtepu32_epi64(_mm256_castsi256_si128(e));
+				__m256i hi = _mm256_cvtepu32_epi64(_mm256_extracti128_si256(e, 1));
+
+				/* nh_single + id * 32 (vr_fib_nh_single) is
+				 * nh_single + e * 16 */
+				_mm256_storeu_si256((__m256i *)r,
+					_mm256_add_epi64(_mm256_slli_epi64(lo, 4), base));
+				_mm256_storeu_si256((__m256i *)(r + 4),
+					_mm256_add_epi64(_mm256_slli_epi64(hi, 4), base));
+				continue;
+			}
+			_mm256_storeu_si256((__m256i *)g, _mm256_srli_epi32(e, 1));
+			vr_fib_dir24_ext_fix(dir, ip, g, (unsigned int)_mm256_movemask_ps(
+				_mm256_castsi256_ps(_mm256_slli_epi32(e, 31))));
+			for (unsigned int k = 0; k < 8; k++)
+				r[k] = vr_fib_route_of(fp, g[k]);
+		}
+	}
+#endif
+	for (; i < n; i += 8) {
+		unsigned int k = RTE_MIN(n - i, 8u);
+
+		vr_fib_lookup4_bulk(fp, ips_host + i, g, k);
+		for (unsigned int j = 0; j < k; j++)
+			route[i + j] = vr_fib_route_of(fp, g[j]);
+	}
 }
 
 #endif

@@ -191,6 +191,8 @@ check_addrs(struct vr_fib *fib, int family, const struct ref_lpm *ref,
 	 * fallback (vr_fib_fp.v4_dir NULL). */
 	struct vr_fib_fp fp_rte = *fp;
 	uint64_t nhg[BATCH], nhg_rte[BATCH];
+	/* IPv4's answers as the forwarding loop takes them, both ways */
+	uintptr_t route[BATCH], route_rte[BATCH];
 	size_t bad = 0;
 	char s[INET6_ADDRSTRLEN];
 
@@ -200,6 +202,14 @@ check_addrs(struct vr_fib *fib, int family, const struct ref_lpm *ref,
 
 		lookup_batch(fp, family, addrs + off, k, nhg);
 		lookup_batch(&fp_rte, family, addrs + off, k, nhg_rte);
+		if (family == AF_INET) {
+			uint32_t ips[BATCH];
+
+			for (unsigned int i = 0; i < k; i++)
+				ips[i] = (uint32_t)addrs[off + i];
+			vr_fib_lookup4_route_bulk(fp, ips, route, k);
+			vr_fib_lookup4_route_bulk(&fp_rte, ips, route_rte, k);
+		}
 		for (unsigned int i = 0; i < k; i++) {
 			u128 a = addrs[off + i], rip;
 			uint32_t want = 0, got;
@@ -212,6 +222,14 @@ check_addrs(struct vr_fib *fib, int family, const struct ref_lpm *ref,
 					    addr_str(family, a, s, sizeof(s)),
 					    (unsigned long)nhg[i], (unsigned long)nhg_rte[i],
 					    want, wdepth);
+			if (family == AF_INET &&
+			    (route[i] != vr_fib_route_of(fp, want) ||
+			     route_rte[i] != vr_fib_route_of(fp, want)) && bad++ < MAX_REPORTS)
+				print_error("data path: %s -> route %#lx (through rte_fib %#lx), "
+					    "want %#lx (group %u)\n",
+					    addr_str(family, a, s, sizeof(s)),
+					    (unsigned long)route[i], (unsigned long)route_rte[i],
+					    (unsigned long)vr_fib_route_of(fp, want), want);
 			if (!rib)
 				continue;
 			rib_match(fib, family, a, &got, &gdepth, &rip);
