@@ -48,6 +48,11 @@ n=$(vrctl "$S" route show --json | jq length)
 # 901,899 + 160,147 from the files, plus addresses, connected and
 # neighbour routes (a file prefix may coincide with none of them here).
 [ "$n" -ge 1062046 ] && ok "full tables loaded: $n routes" || fail "route count $n"
+# Every IPv4 table vrd made on the way (rebuilds) passed fib4_dir_probe:
+# the data path reads DIR-24-8 itself, not through rte_fib_lookup_bulk.
+fb=$(stat_get "$S" '.fib.ipv4_lookup_rte_fib_vrfs')
+[ "$fb" = 0 ] && ok "IPv4 lookups read the DIR-24-8 table directly ($(stat_get "$S" '.fib.ipv4_rebuilds') rebuilds)" ||
+  fail "fib.ipv4_lookup_rte_fib_vrfs is $fb: the table's layout was not the one fib/ reads"
 vrctl "$S" route lookup 1.0.0.1 | grep -q "1.0.0.0/24 via 10.0.2.2 dev p2 (forward)" \
   && ok "lookup 1.0.0.1 -> 1.0.0.0/24 via h2" || fail "lookup 1.0.0.1: $(vrctl "$S" route lookup 1.0.0.1)"
 
