@@ -40,11 +40,15 @@ pkt_head_guess(const struct rte_mbuf *m)
 /* Whether the frame's EtherType is type, compared in memory: read into
  * a register once for both tests, it cost a load, a compare and a branch
  * where a compare with the memory and a branch do. */
+#ifdef RTE_ARCH_X86_64
 #define eth_type_is(eth, type) ({ \
 	bool eq_; \
 	asm("cmpw %[t], %[e]" : "=@cce"(eq_) \
 	    : [e] "m"((eth)->ether_type), [t] "i"(RTE_BE16(type))); \
 	eq_; })
+#else
+#define eth_type_is(eth, type) ((eth)->ether_type == RTE_BE16(type))
+#endif
 
 /* Empty polls before the first sleep, and the sleep's bounds in us. */
 #define IDLE_POLLS 256
