@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * vr_fib's IPv4 lookups for the data path, part of vr_fib.h (which
+ * includes it at its end; include vr_fib.h, not this file): the group ids
+ * of a burst of addresses (vr_fib_lookup4_bulk), or what the forwarding
+ * loop takes, the next hop itself for a one-path group
+ * (vr_fib_lookup4_route_bulk). Both read rte_fib's DIR-24-8 table
+ * directly when fib.c's probe has shown its layout (vr_fib_fp.v4_dir),
+ * else call rte_fib_lookup_bulk.
+ */
+#ifndef VR_FIB_LOOKUP4_H
+#define VR_FIB_LOOKUP4_H
+
+#ifdef __AVX2__
+#include <immintrin.h>
+#endif
+
+/* rte_fib's DIR-24-8 table (DPDK's lib/fib/dir24_8.h, struct
+ * dir24_8_tbl; rte_fib_get_dp() gives it) as this build reads it: the
+ * tbl8 array's address at byte 24, tbl24 at byte 64, entries of 4 bytes
+ * (RTE_FIB_DIR24_8_4B) holding value << 1, bit 0 set when the value is
+ * a tbl8 group whose 256 entries the address's last byte indexes. Not
+ * DPDK's API: fib.c reads the table only once a probe route has shown
+ * each of these where they are said to be (fib4_dir_probe), and the
+ * lookup goes through rte_fib_lookup_bulk otherwise. Why read it: rte_fib
+ * has no AVX2 lookup (its vector one needs AVX-512), and its scalar loop
+ * costs 19 instructions a packet; AVX2 gathers 8 entries in one. */
+#define VR_FIB_DIR24_TBL8_PTR_OFF 24
+#define VR_FIB_DIR24_TBL24_OFF 64
+#define VR_FIB_DIR24_EXT 1u
+
+/* One address's lookup, an extended entry's tbl8 read included. */
+static inline uint32_t
+vr_fib_dir24_lookup1(const uint8_t *dir, uint32_t ip)
+{
+	const uint32_t *tbl24 = (const uint32_t *)(dir + VR_FIB_DIR24_TBL24_OFF);
+	uint32_t e = tbl24[ip >> 8];
+
+	if (unlikely(e & VR_FIB_DIR24_EXT)) {
+		const uint32_t *tbl8 =
+			*(const uint32_t *const *)(dir + VR_FIB_DIR24_TBL8_PTR_OFF);
+
+		e = tbl8[((size_t)(e >> 1) << 8) + (ip & 0xff)];
+	}
+	return e >> 1;
+}
+
+#ifdef __AVX2__
+/* Extended entries, rare, looked up again one by one: ext has a bit
+ * for each. */
+static inline void
+vr_fib_dir24_ext_fix(const uint8_t *dir, const uint32_t *ips, uint32_t *nhg,
+		     unsigned int ext)
+{
+	while (unlikely(ext != 0)) {
+		unsigned int k = (unsigned int)__builtin_ctz(ext);
+
+		nhg[k] = vr_fib_dir24_lookup1(dir, ips[k]);
+		ext &= ext - 1;
+	}
+}
+
+/* Eight addresses with one gather from tbl24. */
+static inline void
+vr_fib_dir24_lookup8_full(const uint8_t *dir, const uint32_t *ips, uint32_t *nhg)
+{
+	const int *tbl24 = (const int *)(dir + VR_FIB_DIR24_TBL24_OFF);
+	__m256i ip = _mm256_loadu_si256((const __m256i *)ips);
+	__m256i e = _mm256_i32gather_epi32(tbl24, _mm256_srli_epi32(ip, 8), 4);
+
+	_mm256_storeu_si256((__m256i *)nhg, _mm256_srli_epi32(e, 1));
+	vr_fib_dir24_ext_fix(dir, ips, nhg, (unsigned int)_mm256_movemask_ps(
+		_mm256_castsi256_ps(_mm256_slli_epi32(e, 31))));
+}
+
+/* Fewer than eight: lanes >= n are neither read nor written. */
+static inline void
+vr_fib_dir24_lookup8(const uint8_t *dir, const uint32_t *ips, uint32_t *nhg,
+		     unsigned int n)
+{
+	const int *tbl24 = (const int *)(dir + VR_FIB_DIR24_TBL24_OFF);
+	const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+	__m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), lanes);
+	__m256i ip = _mm256_maskload_epi32((const int *)ips, mask);
+	__m256i e = _mm256_mask_i32gather_epi32(_mm256_setzero_si256(), tbl24,
+						_mm256_srli_epi32(ip, 8), mask, 4);
+
+	_mm256_maskstore_epi32((int *)nhg, mask, _mm256_srli_epi32(e, 1));
+	vr_fib_dir24_ext_fix(dir, ips, nhg, (unsigned int)_mm256_movemask_ps(
+		_mm256_castsi256_ps(_mm256_slli_epi32(e, 31))));
+}
+#endif
+
+/* Group ids (< 2^31) of n IPv4 addresses in host order. */
+static inline void
+vr_fib_lookup4_bulk(const struct vr_fib_fp *fp, const uint32_t *ips_host,
+		    uint32_t *nhg, unsigned int n)
+{
+	const uint8_t *dir = __atomic_load_n(&fp->v4_dir, __ATOMIC_ACQUIRE);
+
+	if (likely(dir != NULL)) {
+#ifdef __AVX2__
+		unsigned int i = 0;
+
+		for (; i + 8 <= n; i += 8)
+			vr_fib_dir24_lookup8_full(dir, ips_host + i, nhg + i);
+		if (i < n)
+			vr_fib_dir24_lookup8(dir, ips_host + i, nhg + i, n - i);
+#else
+		for (unsigned int i = 0; i < n; i++)
+			nhg[i] = vr_fib_dir24_lookup1(dir, ips_host[i]);
+#endif
+		return;
+	}
+	{
+		struct rte_fib *f = __atomic_load_n(&fp->v4, __ATOMIC_ACQUIRE);
+		uint64_t r[64];
+
+		for (unsigned int i = 0; i < n; i += 64) {
+			unsigned int k = RTE_MIN(n - i, 64u);
+
+			rte_fib_lookup_bulk(f, (uint32_t *)(uintptr_t)(ips_host + i), r, k);
+			for (unsigned int j = 0; j < k; j++)
+				nhg[i + j] = (uint32_t)r[j];
+		}
+	}
+}
+
+/* An IPv4 lookup's answer as the data path takes it (a "route"): the
+ * next hop itself for a one-path group, or for any other group (group
+ * 0, no route, among them) its id << 1 | 1. Next hops are 32 bytes and
+ * their table cache-aligned, so bit 0 tells the two apart. */
+static inline uintptr_t
+vr_fib_route_of(const struct vr_fib_fp *fp, uint32_t nhg_id)
+{
+	return vr_fib_nhg_is_single(nhg_id) ? (uintptr_t)vr_fib_nh_single(fp, nhg_id)
+					    : (uintptr_t)nhg_id << 1 | 1;
+}
+
+static inline bool
+vr_fib_route_is_nh(uintptr_t r)
+{
+	return (r & 1) == 0;
+}
+
+static inline uint32_t
+vr_fib_route_group(uintptr_t r)    /* !vr_fib_route_is_nh(r) */
+{
+	return (uint32_t)(r >> 1);
+}
+
+/* vr_fib_lookup4_bulk's answers as vr_fib_route_of gives them. With the
+ * table read directly and AVX2, eight at a time: the usual eight, all
+ * one-path groups with no tbl8 entry, are turned into next-hop
+ * addresses in registers; the forwarding loop then reads no group id. */
+static inline void
+vr_fib_lookup4_route_bulk(const struct vr_fib_fp *fp, const uint32_t *ips_host,
+			  uintptr_t *route, unsigned int n)
+{
+	uint32_t g[8];
+	unsigned int i = 0;
+#ifdef __AVX2__
+	const uint8_t *dir = __atomic_load_n(&fp->v4_dir, __ATOMIC_ACQUIRE);
+
+	if (likely(dir != NULL)) {
+		const int *tbl24 = (const int *)(dir + VR_FIB_DIR24_TBL24_OFF);
+		const __m256i base = _mm256_set1_epi64x((long long)fp->nh_single);
+		/* An entry e is a one-path group's id << 1 with no tbl8 when
+		 * its bit 31 (VR_NHG_SINGLE << 1) is set and bit 0 is not:
+		 * e ^ 1 has both set. (A tbl8 entry's group index is below
+		 * 2^30, so bit 31 alone would tell; bit 0 costs nothing.) */
+		const __m256i usual = _mm256_set1_epi32((int)(VR_NHG_SINGLE << 1 | 1));
+		const __m256i one = _mm256_set1_epi32(1);
+		const uint32_t *ip = ips_host;
+		uintptr_t *r = route;
+
+		for (; i + 8 <= n; i += 8, ip += 8, r += 8) {
+			__m256i e = _mm256_i32gather_epi32(tbl24,
+				_mm256_srli_epi32(_mm256_loadu_si256((const __m256i *)ip), 8), 4);
+
+			if (likely(_mm256_testc_si256(_mm256_xor_si256(e, one), usual))) {
+				__m256i lo = _mm256_cvtepu32_epi64(_mm256_castsi256_si128(e));
+				__m256i hi = _mm256_cvtepu32_epi64(_mm256_extracti128_si256(e, 1));
+
+				/* nh_single + id * 32 (vr_fib_nh_single) is
+				 * nh_single + e * 16 */
+				_mm256_storeu_si256((__m256i *)r,
+					_mm256_add_epi64(_mm256_slli_epi64(lo, 4), base));
+				_mm256_storeu_si256((__m256i *)(r + 4),
+					_mm256_add_epi64(_mm256_slli_epi64(hi, 4), base));
+				continue;
+			}
+			_mm256_storeu_si256((__m256i *)g, _mm256_srli_epi32(e, 1));
+			vr_fib_dir24_ext_fix(dir, ip, g, (unsigned int)_mm256_movemask_ps(
+				_mm256_castsi256_ps(_mm256_slli_epi32(e, 31))));
+			for (unsigned int k = 0; k < 8; k++)
+				r[k] = vr_fib_route_of(fp, g[k]);
+		}
+	}
+#endif
+	for (; i < n; i += 8) {
+		unsigned int k = RTE_MIN(n - i, 8u);
+
+		vr_fib_lookup4_bulk(fp, ips_host + i, g, k);
+		for (unsigned int j = 0; j < k; j++)
+			route[i + j] = vr_fib_route_of(fp, g[j]);
+	}
+}
+
+#endif
