@@ -309,6 +309,7 @@ data_burst(struct burst_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 	/* The port's MAC as the low 48 bits of a little-endian load, so that
 	 * a frame's destination is checked with one load and one compare. */
 	const uint64_t mac48 = mac_bits(&c->pfp[c->in].mac);
+	const struct l2_ip4 l2 = l2_ip4_want(mac48);
 	const struct fwd_ctx f = { .fib = c->fib, .ps = c->w->ps,
 				   .txb = c->w->txb, .qid = (uint16_t)c->w->id };
 	size_t n4 = 0, n6 = 0, i;
@@ -338,9 +339,10 @@ data_burst(struct burst_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 
 			rte_prefetch0(pkt_head_guess(p[PREFETCH_AHEAD]));
 			/* (Read before data_len is known to hold it: the
-			 * buffer does, and the fast tests check data_len.) */
-			if (likely(eth_type_is(eth, RTE_ETHER_TYPE_IPV4))) {
-				if (likely(ip4_fast(m, eth, mac48, &ip4[n4]))) {
+			 * buffer does, and the fast tests check data_len.)
+			 * IPv4 to another MAC is not IPv6 either: rx_slow. */
+			if (likely(l2_ip4_to_port(eth, &l2))) {
+				if (likely(ip4_fast(m, eth, &ip4[n4]))) {
 					l4.m[n4++] = m;
 					continue;
 				}

@@ -852,6 +852,14 @@ def build_cases(p1):
     f = bytearray(bytes(E(p1) / ARP(op=1, psrc=H1_V4, pdst="10.0.1.99")))
     f[0:6] = mac_b(FOREIGN_MAC)
     add("arp_to_foreign_mac", bytes(f))
+    # The port's MAC but for one bit of one byte (not the group bit): the
+    # fast path compares every byte.
+    for k in range(6):
+        for fam, pkt in (("v4", v4("198.51.100.91", f"v4_mac_byte{k}_off")),
+                         ("v6", v6("2001:db8:100::91", f"v6_mac_byte{k}_off"))):
+            f = bytearray(bytes(pkt))
+            f[k] ^= 0x80
+            add(f"{fam}_mac_byte{k}_off", bytes(f))
     # RFC 1812 5.3.4: unicast IP in an Ethernet group frame, after the
     # martian checks, before TTL and options (and IPv6: after the
     # destination checks, before the source checks).
