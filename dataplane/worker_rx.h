@@ -14,6 +14,9 @@
 
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#ifdef __SSE4_1__
+#include <smmintrin.h>
+#endif
 
 #include "vr_pkt.h"
 #include "vrd.h"
@@ -45,7 +48,6 @@ mac_bits(const struct rte_ether_addr *a)
  * then test the length): one compare of the MAC and the EtherType where
  * they took two loads, two compares and two branches. */
 #ifdef __SSE4_1__
-#include <smmintrin.h>
 struct l2_ip4 {
 	__m128i want, mask;
 };

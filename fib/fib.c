@@ -73,7 +73,7 @@ round_pow2(uint32_t v, uint32_t min)
 	return r;
 }
 
-/* Whether rte_fib's new, empty table t is laid out as vr_fib.h's
+/* Whether rte_fib's new, empty table t is laid out as vr_fib_lookup4.h's
  * VR_FIB_DIR24_* say (DPDK's internals, not its API): its header must
  * hold the conf's tbl8 count and next-hop size, and a probe route
  * 0.0.0.0/32 must show as an extended tbl24[0] whose tbl8 group holds the
@@ -123,7 +123,6 @@ fib4_table_create(struct vr_fib *fib, uint32_t max_routes, uint32_t tbl8,
 		.dir24_8 = { .nh_sz = RTE_FIB_DIR24_8_4B, .num_tbl8 = tbl8 },
 	};
 	char name[64];
-
 	struct rte_fib *t;
 
 	snprintf(name, sizeof(name), "%s4_%u", fib->name, fib->generation++);

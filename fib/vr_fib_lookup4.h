@@ -59,17 +59,24 @@ vr_fib_dir24_ext_fix(const uint8_t *dir, const uint32_t *ips, uint32_t *nhg,
 	}
 }
 
+/* The group ids of eight addresses from their tbl24 entries e. */
+static inline void
+vr_fib_dir24_ids8(const uint8_t *dir, const uint32_t *ips, uint32_t *nhg, __m256i e)
+{
+	_mm256_storeu_si256((__m256i *)nhg, _mm256_srli_epi32(e, 1));
+	vr_fib_dir24_ext_fix(dir, ips, nhg, (unsigned int)_mm256_movemask_ps(
+		_mm256_castsi256_ps(_mm256_slli_epi32(e, 31))));
+}
+
 /* Eight addresses with one gather from tbl24. */
 static inline void
 vr_fib_dir24_lookup8_full(const uint8_t *dir, const uint32_t *ips, uint32_t *nhg)
 {
 	const int *tbl24 = (const int *)(dir + VR_FIB_DIR24_TBL24_OFF);
 	__m256i ip = _mm256_loadu_si256((const __m256i *)ips);
-	__m256i e = _mm256_i32gather_epi32(tbl24, _mm256_srli_epi32(ip, 8), 4);
 
-	_mm256_storeu_si256((__m256i *)nhg, _mm256_srli_epi32(e, 1));
-	vr_fib_dir24_ext_fix(dir, ips, nhg, (unsigned int)_mm256_movemask_ps(
-		_mm256_castsi256_ps(_mm256_slli_epi32(e, 31))));
+	vr_fib_dir24_ids8(dir, ips, nhg,
+			  _mm256_i32gather_epi32(tbl24, _mm256_srli_epi32(ip, 8), 4));
 }
 
 /* Fewer than eight: lanes >= n are neither read nor written. */
@@ -189,9 +196,7 @@ vr_fib_lookup4_route_bulk(const struct vr_fib_fp *fp, const uint32_t *ips_host,
 					_mm256_add_epi64(_mm256_slli_epi64(hi, 4), base));
 				continue;
 			}
-			_mm256_storeu_si256((__m256i *)g, _mm256_srli_epi32(e, 1));
-			vr_fib_dir24_ext_fix(dir, ip, g, (unsigned int)_mm256_movemask_ps(
-				_mm256_castsi256_ps(_mm256_slli_epi32(e, 31))));
+			vr_fib_dir24_ids8(dir, ip, g, e);
 			for (unsigned int k = 0; k < 8; k++)
 				r[k] = vr_fib_route_of(fp, g[k]);
 		}

@@ -117,9 +117,8 @@ vr_ip4_hdr20_csum_ok(const struct rte_ipv4_hdr *ip)
 	 * back cannot carry again. Three adds instead of the halves' split
 	 * and five. (In asm: _addcarry_u64 made GCC keep the sum on the
 	 * stack.) */
-	uint64_t s, w23, w4;
-
 	static const uint64_t multiple_max = UINT64_MAX / 0xffff;
+	uint64_t s, w23, w4;
 	bool ok;
 
 	vr_ip4_hdr20_load(ip, &s, &w23, &w4);
