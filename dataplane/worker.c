@@ -55,21 +55,57 @@ pkt_head_guess(const struct rte_mbuf *m)
 #define SLEEP_MIN_US 5
 #define SLEEP_MAX_US 500
 
-/* Everything but the fast path. mtu is the next hop's fwd_mtu as the
- * forwarding loop read it: not 0, the packet is over it; 0, the type
- * says what to do. IP checks are done; TTL is > 1. */
-static inline void
-route_pkt(struct burst_ctx *c, struct rte_mbuf *m, const struct vr_nh *nh,
-	  uint16_t mtu, bool v4)
+/* Forwards one packet that the forwarding loop's test sent here but
+ * that fits its next hop after all (route_pkt): the fast path's rewrite,
+ * through the port's tx buffer. */
+static void
+fwd_one(struct burst_ctx *c, struct rte_mbuf *m, const struct vr_nh *nh, bool v4)
 {
-	if (mtu != 0) {
-		vrd_mtu_exceeded(c->w, c->in, nh, m, v4);
+	uint8_t *eth = rte_pktmbuf_mtod(m, uint8_t *);
+	uint64_t adj = nh->adj, src_type = v4 ? nh->eth_src_ip4 : nh->eth_src_ip6;
+	uint16_t out = nh->port;
+
+	if (v4)
+		vr_ip4_ttl_dec((struct rte_ipv4_hdr *)(eth + RTE_ETHER_HDR_LEN));
+	else
+		((struct rte_ipv6_hdr *)(eth + RTE_ETHER_HDR_LEN))->hop_limits--;
+	memcpy(eth, &adj, 8);
+	memcpy(eth + 6, &src_type, 8);
+	c->w->ps[out].tx_pkts++;
+	c->w->ps[out].tx_bytes += m->pkt_len;
+	rte_eth_tx_buffer(out, c->w->id, c->w->txb[out], m);
+}
+
+/* Everything but the fast path: a packet whose frame is longer than its
+ * next hop's fwd_frame_max as the forwarding loop read it. IP checks are
+ * done; TTL is > 1. Judged on a fresh read of fwd_frame_max: not 0, the
+ * next hop forwards, and the packet's IP length says whether it fits
+ * the MTU (it may, when the frame has bytes after the IP packet, or when
+ * the MTU grew since the loop's read); 0, the type says what to do. */
+static inline void
+route_pkt(struct burst_ctx *c, struct rte_mbuf *m, const struct vr_nh *nh, bool v4)
+{
+	uint32_t max = __atomic_load_n(&nh->fwd_frame_max, __ATOMIC_ACQUIRE);
+	const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, RTE_ETHER_HDR_LEN);
+	uint32_t l3_len;
+
+	if (max != 0) {
+		/* The receive checks made sure the frame holds these. */
+		if (v4)
+			l3_len = vr_be16_to_cpu(((const struct rte_ipv4_hdr *)l3)->total_length);
+		else
+			l3_len = vr_be16_to_cpu(((const struct rte_ipv6_hdr *)l3)->payload_len) +
+				 sizeof(struct rte_ipv6_hdr);
+		if (l3_len + RTE_ETHER_HDR_LEN <= max)
+			fwd_one(c, m, nh, v4);
+		else
+			vrd_mtu_exceeded(c->w, c->in, nh, m, v4);
 		return;
 	}
 	switch (__atomic_load_n(&nh->type, __ATOMIC_ACQUIRE)) {
 	case VR_NH_FORWARD:
-		/* Resolved after the loop read fwd_mtu (or through a port
-		 * the FIB was not told of): the kernel forwards this one. */
+		/* Resolved after the fresh read (or through a port the FIB
+		 * was not told of): the kernel forwards this one. */
 	case VR_NH_UNRESOLVED:
 		punt(c, m, VRD_PUNT_UNRESOLVED);
 		return;
@@ -98,14 +134,40 @@ struct fwd_ctx {
 	uint16_t qid;
 };
 
-/* The forwarding case: a resolved adjacency whose port's MTU the packet
- * fits, in one test (struct vr_nh says why fwd_mtu is 0 otherwise). The
- * MTU read goes to route_pkt when this says no. */
+/* The forwarding case: a resolved adjacency whose port the frame fits,
+ * in one test (struct vr_nh says why fwd_frame_max is 0 otherwise).
+ * On x86-64 the limit is compared in memory, and *nhp is the asm's
+ * output too: what the loop reads through it after this comes after it,
+ * as an acquire load orders it (x86 keeps loads in order; the compiler
+ * sees the dependency). */
 static inline bool
-nh_fast(const struct vr_nh *nh, uint16_t l3_len, uint16_t *mtu)
+nh_fast(const struct vr_nh **nhp, uint32_t frame_len)
 {
-	*mtu = __atomic_load_n(&nh->fwd_mtu, __ATOMIC_ACQUIRE);
-	return likely(l3_len <= *mtu);
+#ifdef RTE_ARCH_X86_64
+	bool over;
+
+	asm("cmpl %[max], %[len]" : "=@cca"(over), "+r"(*nhp)
+	    : [max] "m"((*nhp)->fwd_frame_max), [len] "r"(frame_len));
+	return likely(!over);
+#else
+	return likely(frame_len <= __atomic_load_n(&(*nhp)->fwd_frame_max,
+						    __ATOMIC_ACQUIRE));
+#endif
+}
+
+/* Whether the next hop's output port is port. On x86-64 compared in
+ * memory: the port is read into a register only when a run ends. */
+static inline bool
+nh_port_is(const struct vr_nh *nh, uint16_t port)
+{
+#ifdef RTE_ARCH_X86_64
+	bool eq;
+
+	asm("cmpw %[p], %[m]" : "=@cce"(eq) : [m] "m"(nh->port), [p] "r"(port));
+	return eq;
+#else
+	return nh->port == port;
+#endif
 }
 
 /* Forwarded packets leave in runs: consecutive packets of a lookup list
@@ -170,21 +232,11 @@ fwd_nh_multi(const struct vr_fib_fp *fib, uint32_t g, const uint8_t *eth, bool v
 	return vr_fib_nh_select(fib, g, v4 ? vr_flow_hash4(ip) : vr_flow_hash6(ip));
 }
 
-/* The next hop of a looked-up packet, and its length as nh_fast wants
- * it. x is the lookup's answer: an IPv4 route (vr_fib_route_of), an IPv6
- * group id. */
+/* The next hop of a looked-up packet. x is the lookup's answer: an
+ * IPv4 route (vr_fib_route_of), an IPv6 group id. */
 static __rte_always_inline const struct vr_nh *
-fwd_nh(const struct vr_fib_fp *fib, uint8_t *eth, uint64_t x,
-       uint16_t *len, bool v4)
+fwd_nh(const struct vr_fib_fp *fib, uint8_t *eth, uint64_t x, bool v4)
 {
-	void *ip = eth + RTE_ETHER_HDR_LEN;
-
-	/* The checks made sure the frame holds these lengths. */
-	if (v4)
-		*len = vr_be16_to_cpu(((struct rte_ipv4_hdr *)ip)->total_length);
-	else
-		*len = vr_be16_to_cpu(((struct rte_ipv6_hdr *)ip)->payload_len) +
-		       sizeof(struct rte_ipv6_hdr);
 	if (v4) {
 		if (likely(vr_fib_route_is_nh(x)))
 			return (const struct vr_nh *)x;
@@ -196,14 +248,11 @@ fwd_nh(const struct vr_fib_fp *fib, uint8_t *eth, uint64_t x,
 }
 
 /* What the forwarding loop leaves for after it, in packet order: a run
- * of packets to one port, or one packet for route_pkt with the next hop
- * and the fwd_mtu the loop read (a second read could see the control
- * thread's change: route_pkt must judge by the value the test used). */
+ * of packets to one port, or one packet for route_pkt with its next hop. */
 struct fwd_event {
 	uint16_t port;               /* a run's; VRD_NO_PORT: route_pkt */
 	uint16_t first;              /* the run's first packet, or the packet */
 	uint16_t n;                  /* the run's packets */
-	uint16_t mtu;                /* route_pkt's */
 	union {
 		uint64_t bytes;      /* the run's */
 		const struct vr_nh *nh;  /* route_pkt's */
@@ -246,26 +295,36 @@ fwd_list(struct burst_ctx *c, const struct fwd_ctx *f, struct lookup_list *l,
 	size_t first = 0, nev = 0, i, e;  /* the open run: l->m[first, i) */
 	uint64_t bytes = 0;             /* the open run's */
 	uint64_t all_bytes = 0;         /* the list's, returned */
+	/* The loop counts k from -n up to 0 (i = n + k): the increment's
+	 * flags end it, with no compare. */
+	struct rte_mbuf *const *m_end = l->m + n;
+	const uint64_t *x_end = (v4 ? (const uint64_t *)l->route4 : l->nhg6) + n;
+	ptrdiff_t k;
 
-	for (i = 0; i < n; i++) {
-		struct rte_mbuf *m = l->m[i];
+	asm("" : "+r"(m_end), "+r"(x_end));
+	for (k = -(ptrdiff_t)n; k != 0; k++) {
+		struct rte_mbuf *m;
+
+		/* (GCC would count i up again and compare it with n.) */
+		asm("" : "+r"(k));
+		m = m_end[k];
 		uint8_t *eth = rte_pktmbuf_mtod(m, uint8_t *);
 		const struct vr_nh *nh;
 		uint64_t adj, src_type;
-		uint16_t len, out, mtu;
+		uint32_t len = m->pkt_len;
 
-		nh = fwd_nh(&fib, eth, v4 ? l->route4[i] : l->nhg6[i], &len, v4);
-		if (unlikely(!nh_fast(nh, len, &mtu))) {
+		nh = fwd_nh(&fib, eth, x_end[k], v4);
+		if (unlikely(!nh_fast(&nh, len))) {
+			i = n + k;
 			/* What leaves through route_pkt goes after the run. */
 			fwd_run_close(ev, &nev, port, first, i, bytes);
 			ev[nev++] = (struct fwd_event){ .port = VRD_NO_PORT, .first = i,
-							.mtu = mtu, .nh = nh };
-			all_bytes += m->pkt_len;
+							.nh = nh };
+			all_bytes += len;
 			first = i + 1;
 			bytes = 0;
 			continue;
 		}
-		out = nh->port;
 		adj = nh->adj;
 		src_type = v4 ? nh->eth_src_ip4 : nh->eth_src_ip6;
 		if (v4)
@@ -274,13 +333,14 @@ fwd_list(struct burst_ctx *c, const struct fwd_ctx *f, struct lookup_list *l,
 			((struct rte_ipv6_hdr *)(eth + RTE_ETHER_HDR_LEN))->hop_limits--;
 		memcpy(eth, &adj, 8);
 		memcpy(eth + 6, &src_type, 8);
-		if (unlikely(out != port)) {
+		if (unlikely(!nh_port_is(nh, port))) {
+			i = n + k;
 			fwd_run_close(ev, &nev, port, first, i, bytes);
-			port = out;
+			port = nh->port;
 			first = i;
 			bytes = 0;
 		}
-		bytes += m->pkt_len;
+		bytes += len;
 	}
 	fwd_run_close(ev, &nev, port, first, n, bytes);
 	for (e = 0; e < nev; e++) {
@@ -288,7 +348,7 @@ fwd_list(struct burst_ctx *c, const struct fwd_ctx *f, struct lookup_list *l,
 			all_bytes += ev[e].bytes;
 			tx_run_send(f, ev[e].port, &l->m[ev[e].first], ev[e].n, ev[e].bytes);
 		} else {
-			route_pkt(c, l->m[ev[e].first], ev[e].nh, ev[e].mtu, v4);
+			route_pkt(c, l->m[ev[e].first], ev[e].nh, v4);
 		}
 	}
 	return all_bytes;
@@ -330,15 +390,20 @@ data_burst(struct burst_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 	 * at a time) has passed ip4_fast or ip6_fast before it, so no
 	 * lookup list changes order. */
 	{
-		struct rte_mbuf **p = pkts, **end = pkts + n;
+		/* k from -n up to 0, as in fwd_list. */
+		struct rte_mbuf **end = pkts + n;
 		struct rte_mbuf *slow[VRD_BURST];
 		unsigned int ns = 0;
+		ptrdiff_t k;
 
-		for (; p < end; p++) {
-			struct rte_mbuf *m = *p;
-			struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+		for (k = -(ptrdiff_t)n; k != 0; k++) {
+			struct rte_mbuf *m;
+			struct rte_ether_hdr *eth;
 
-			rte_prefetch0(pkt_head_guess(p[PREFETCH_AHEAD]));
+			asm("" : "+r"(k));
+			m = end[k];
+			eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+			rte_prefetch0(pkt_head_guess(end[k + PREFETCH_AHEAD]));
 			/* (Read before data_len is known to hold it: the
 			 * buffer does, and the fast tests check data_len.)
 			 * IPv4 to another MAC is not IPv6 either: rx_slow. */

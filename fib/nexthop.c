@@ -179,6 +179,14 @@ fib_port_of(const struct vr_fib *fib, uint16_t port)
 	return port < RTE_MAX_ETHPORTS ? &fib->ports[port] : &unknown;
 }
 
+/* The fast path's limit through a port (struct vr_nh): 0 until the FIB
+ * knows the port's MTU. */
+static uint32_t
+nh_frame_max(const struct fib_port *p)
+{
+	return p->mtu == 0 ? 0 : (uint32_t)p->mtu + RTE_ETHER_HDR_LEN;
+}
+
 /* Publishes a next hop's adjacency, mac NULL: unresolved. The order is
  * vr_fib.h's (struct vr_nh). */
 static void
@@ -188,14 +196,14 @@ nh_set_resolved(struct vr_fib *fib, struct vr_nh *nh,
 	struct vr_nh v = *nh;
 
 	if (mac == NULL) {
-		__atomic_store_n(&nh->fwd_mtu, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&nh->fwd_frame_max, 0, __ATOMIC_RELEASE);
 		__atomic_store_n(&nh->type, VR_NH_UNRESOLVED, __ATOMIC_RELEASE);
 		return;
 	}
 	v.dmac = *mac;
 	__atomic_store_n(&nh->adj, v.adj, __ATOMIC_RELAXED);
 	__atomic_store_n(&nh->type, VR_NH_FORWARD, __ATOMIC_RELEASE);
-	__atomic_store_n(&nh->fwd_mtu, fib_port_of(fib, nh->port)->mtu,
+	__atomic_store_n(&nh->fwd_frame_max, nh_frame_max(fib_port_of(fib, nh->port)),
 			 __ATOMIC_RELEASE);
 }
 
@@ -221,7 +229,7 @@ nh_port_apply(struct vr_nh *nh, const struct fib_port *p)
 	__atomic_store_n(&nh->eth_src_ip4, p->eth_src_ip4, __ATOMIC_RELAXED);
 	__atomic_store_n(&nh->eth_src_ip6, p->eth_src_ip6, __ATOMIC_RELAXED);
 	if (nh->type == VR_NH_FORWARD)
-		__atomic_store_n(&nh->fwd_mtu, p->mtu, __ATOMIC_RELEASE);
+		__atomic_store_n(&nh->fwd_frame_max, nh_frame_max(p), __ATOMIC_RELEASE);
 }
 
 int
@@ -305,7 +313,7 @@ nh_get(struct vr_fib *fib, const struct vr_nh_spec *in, uint32_t *out)
 	fib->nh_ctl[id].refcnt = 1;
 	nh = &fib->nh[id];
 	/* A released id may still hold a FORWARD adjacency's MTU. */
-	nh->fwd_mtu = 0;
+	nh->fwd_frame_max = 0;
 	nh->port = s.port;
 	nh->type = s.type;
 	nh_port_apply(nh, fib_port_of(fib, s.port));

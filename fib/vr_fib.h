@@ -73,13 +73,14 @@ enum vr_route_origin {
  * port table: 32 bytes, two to a cache line.
  *
  * Written by the control thread only, each field with one store, so a
- * worker never sees half a MAC. fwd_mtu is the fast path's one test: a
- * packet up to fwd_mtu bytes (its IP length) is forwarded with adj and
- * the source word; 0 sends everything to the slow path, which reads
- * type. Order: when a next hop becomes FORWARD, adj, then type, then
- * fwd_mtu, each with release order; when it stops, fwd_mtu goes to 0
- * before type changes. A worker that loads fwd_mtu with acquire order
- * and sees it non-zero therefore sees a complete adjacency. */
+ * worker never sees half a MAC. fwd_frame_max is the fast path's one
+ * test: a frame of up to that many bytes is forwarded with adj and the
+ * source word; 0 sends everything to the slow path, which reads type.
+ * Order: when a next hop becomes FORWARD, adj, then type, then
+ * fwd_frame_max, each with release order; when it stops, fwd_frame_max
+ * goes to 0 before type changes. A worker that loads fwd_frame_max with
+ * acquire order and sees it non-zero therefore sees a complete
+ * adjacency. */
 struct vr_nh {
 	union {
 		uint64_t adj;
@@ -94,10 +95,14 @@ struct vr_nh {
 	 * stores. Set from vr_fib_port_set(). */
 	uint64_t eth_src_ip4, eth_src_ip6;
 	uint32_t type;                /* enum vr_nh_type */
-	/* The port's IP MTU when FORWARD, else 0. 16 bits, as the packet
-	 * length it is compared with. */
-	uint16_t fwd_mtu;
-	uint16_t reserved;
+	/* When FORWARD, the port's IP MTU + the Ethernet header (14): the
+	 * longest frame (pkt_len) the fast path sends as it is; else 0.
+	 * A frame's length, not its IP length, because the forwarding loop
+	 * reads the frame's length anyway, for the byte counters: a frame
+	 * with bytes after its IP packet may be longer and still fit, and
+	 * the slow path, which reads the IP length, sends it. 32 bits, as
+	 * pkt_len, so that they are compared in one instruction. */
+	uint32_t fwd_frame_max;
 };
 
 /* A next-hop group of the group table: two paths or more (one-path groups

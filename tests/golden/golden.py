@@ -645,6 +645,14 @@ def build_cases(p1):
     big4("v4_mtu_trailing_bytes", "198.51.100.54", 1600, 0x7006,
          "20 bytes after the IP packet: not part of any fragment",
          frame_extra=b"TRAILING" * 2 + b"TAIL")
+    # A frame longer than the MTU + 14 whose IP packet fits: forwarded
+    # whole (vrd's fast path tests the frame's length, its slow path the
+    # IP length).
+    big4("v4_mtu_1500_trailing_bytes", "198.51.100.60", 1500, 0x700F,
+         "1500 and 40 bytes after it: a 1554-byte frame, forwarded",
+         frame_extra=b"TRAILING" * 5)
+    big4("v4_mtu_1500_trailing_ecmp", "192.0.2.61", 1500, 0x7010,
+         "the same through ECMP", frame_extra=b"TRAILING" * 5)
     big4("v4_mtu_fragment_mf", "198.51.100.55", 1600, 0x7007,
          "a fragment itself (MF, offset 100): every piece keeps MF",
          flags="MF", frag=100)
@@ -688,6 +696,11 @@ def build_cases(p1):
         IPv6ExtHdrRouting(addresses=["2001:db8:200::99"], segleft=0) / mark(n))
     n = "v6_trailing_bytes"
     add(n, bytes(v6("2001:db8:100::22", n)) + b"TRAILER!" * 3)
+    for n, dst in (("v6_mtu_1500_trailing_bytes", "2001:db8:100::23"),
+                   ("v6_mtu_1500_trailing_ecmp", "2001:db8:300::61")):
+        head = v6(dst, n)
+        add(n, bytes(head / Raw(b"m" * (1500 - len(head[IPv6])))) + b"TRAILER!" * 5,
+            "IP length 1500 in a 1554-byte frame: forwarded")
     # IPv6 is never fragmented by routers (RFC 8200 5): packet too big.
     sync()
     for n, size, dst in (("v6_mtu_1500", 1500, "2001:db8:100::50"),

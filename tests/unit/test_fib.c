@@ -336,22 +336,22 @@ adjacency_family(struct vr_fib *fib, int family)
 	 * off the fast path. */
 	assert_int_equal(vr_fib_neigh_add(fib, family, gw.gw, gw.port, &gw_mac), 0);
 	assert_int_equal(nh->type, VR_NH_FORWARD);
-	assert_int_equal(nh->fwd_mtu, 0);
+	assert_int_equal(nh->fwd_frame_max, 0);
 
 	/* Told of the port: the MTU and the source words arrive in place. */
 	assert_int_equal(vr_fib_port_set(fib, gw.port, &port_mac, 1400), 0);
-	assert_int_equal(nh->fwd_mtu, 1400);
+	assert_int_equal(nh->fwd_frame_max, 1414);
 	header_of(nh, family, hdr);
 	assert_memory_equal(hdr, want, sizeof(want));
 	assert_int_equal(vr_fib_port_set(fib, gw.port, &port_mac, 9000), 0);
-	assert_int_equal(nh->fwd_mtu, 9000);
+	assert_int_equal(nh->fwd_frame_max, 9014);
 
 	/* Unresolved: off the fast path again; resolved: back on it. */
 	assert_int_equal(vr_fib_neigh_del(fib, family, gw.gw, gw.port), 0);
 	assert_int_equal(nh->type, VR_NH_UNRESOLVED);
-	assert_int_equal(nh->fwd_mtu, 0);
+	assert_int_equal(nh->fwd_frame_max, 0);
 	assert_int_equal(vr_fib_neigh_add(fib, family, gw.gw, gw.port, &gw_mac), 0);
-	assert_int_equal(nh->fwd_mtu, 9000);
+	assert_int_equal(nh->fwd_frame_max, 9014);
 	header_of(nh, family, hdr);
 	assert_memory_equal(hdr, want, sizeof(want));
 
@@ -362,13 +362,13 @@ adjacency_family(struct vr_fib *fib, int family)
 	assert_int_equal(vr_fib_nhg_get(fib, &gw2, 1, &g2), 0);
 	assert_int_equal(vr_fib_route_add(fib, family, net2, 8, g2, VR_ORIGIN_BGP), 0);
 	nh2 = route_nh(fib, family, net2, 8);
-	assert_int_equal(nh2->fwd_mtu, 9000);
+	assert_int_equal(nh2->fwd_frame_max, 9014);
 	header_of(nh2, family, hdr);
 	assert_memory_equal(hdr, want, sizeof(want));
 	/* A drop has no MTU, whatever the port says. */
 	gw2.type = VR_NH_BLACKHOLE;
 	assert_int_equal(vr_fib_nhg_get(fib, &gw2, 1, &g2), 0);
-	assert_int_equal(vr_fib_nh_single(vr_fib_fp(fib), g2)->fwd_mtu, 0);
+	assert_int_equal(vr_fib_nh_single(vr_fib_fp(fib), g2)->fwd_frame_max, 0);
 	vr_fib_nhg_put(fib, g2);
 
 	assert_int_equal(vr_fib_neigh_del(fib, family, gw.gw, gw.port), 0);
