@@ -136,22 +136,22 @@ struct fwd_ctx {
 
 /* The forwarding case: a resolved adjacency whose port the frame fits,
  * in one test (struct vr_nh says why fwd_frame_max is 0 otherwise).
- * On x86-64 the limit is compared in memory, and *nhp is the asm's
- * output too: what the loop reads through it after this comes after it,
- * as an acquire load orders it (x86 keeps loads in order; the compiler
- * sees the dependency). */
+ * What the loop then reads of the next hop must come after this read, as
+ * after an acquire load. On x86-64 the limit is compared in memory, and
+ * the asm's memory clobber keeps the compiler from moving loads above
+ * it (x86 keeps loads in order itself); it costs no instruction there,
+ * where the loop holds nothing read from memory across it. */
 static inline bool
-nh_fast(const struct vr_nh **nhp, uint32_t frame_len)
+nh_fast(const struct vr_nh *nh, uint32_t frame_len)
 {
 #ifdef RTE_ARCH_X86_64
 	bool over;
 
-	asm("cmpl %[max], %[len]" : "=@cca"(over), "+r"(*nhp)
-	    : [max] "m"((*nhp)->fwd_frame_max), [len] "r"(frame_len));
+	asm("cmpl %[max], %[len]" : "=@cca"(over)
+	    : [max] "m"(nh->fwd_frame_max), [len] "r"(frame_len) : "memory");
 	return likely(!over);
 #else
-	return likely(frame_len <= __atomic_load_n(&(*nhp)->fwd_frame_max,
-						    __ATOMIC_ACQUIRE));
+	return likely(frame_len <= __atomic_load_n(&nh->fwd_frame_max, __ATOMIC_ACQUIRE));
 #endif
 }
 
@@ -233,18 +233,27 @@ fwd_nh_multi(const struct vr_fib_fp *fib, uint32_t g, const uint8_t *eth, bool v
 }
 
 /* The next hop of a looked-up packet. x is the lookup's answer: an
- * IPv4 route (vr_fib_route_of), an IPv6 group id. */
+ * IPv4 route (vr_fib_route_of: a multipath group's member is chosen
+ * only once the forwarding loop's test has sent it aside,
+ * fwd_nh_member), an IPv6 group id. */
 static __rte_always_inline const struct vr_nh *
 fwd_nh(const struct vr_fib_fp *fib, uint8_t *eth, uint64_t x, bool v4)
 {
-	if (v4) {
-		if (likely(vr_fib_route_is_nh(x)))
-			return (const struct vr_nh *)x;
-		return fwd_nh_multi(fib, vr_fib_route_group(x), eth, v4);
-	}
+	if (v4)
+		return (const struct vr_nh *)x;
 	if (likely(vr_fib_nhg_is_single(x)))
 		return vr_fib_nh_single(fib, x);
 	return fwd_nh_multi(fib, (uint32_t)x, eth, v4);
+}
+
+/* An IPv4 route's next hop that the forwarding loop's test sent aside:
+ * a multipath group's member for the packet's flow, or nh itself. */
+static inline const struct vr_nh *
+fwd_nh_member(const struct vr_fib_fp *fib, const struct vr_nh *nh, uint8_t *eth)
+{
+	if (vr_fib_nh_is_group(nh))
+		return fwd_nh_multi(fib, vr_fib_nh_group(nh), eth, true);
+	return nh;
 }
 
 /* What the forwarding loop leaves for after it, in packet order: a run
@@ -314,7 +323,9 @@ fwd_list(struct burst_ctx *c, const struct fwd_ctx *f, struct lookup_list *l,
 		uint32_t len = m->pkt_len;
 
 		nh = fwd_nh(&fib, eth, x_end[k], v4);
-		if (unlikely(!nh_fast(&nh, len))) {
+		/* IPv4: a multipath group's member, when it fits, goes on. */
+		if (unlikely(!nh_fast(nh, len)) &&
+		    (!v4 || (nh = fwd_nh_member(&fib, nh, eth), !nh_fast(nh, len)))) {
 			i = n + k;
 			/* What leaves through route_pkt goes after the run. */
 			fwd_run_close(ev, &nev, port, first, i, bytes);

@@ -142,6 +142,9 @@ fib_nh_init(struct vr_fib *fib)
 	fib->nh_ctl[0].refcnt = 1;
 	fib->nhg[0].n_paths = 1;
 	fib->nhg[0].nh[0] = 0;
+	fib->nhg[0].as_nh = fib->nh[0];
+	for (uint32_t id = 1; id < fib->max_nhg; id++)
+		fib->nhg[id].as_nh = (struct vr_nh){ .adj = id, .type = VR_NH_GROUP };
 	fib->nhg_ctl[0].refcnt = 1;
 	fib->fp.nh = fib->nh;
 	fib->fp.nh_single = (uintptr_t)fib->nh -
@@ -525,6 +528,7 @@ vr_nh_type_name(uint32_t type)
 	case VR_NH_LOCAL: return "local";
 	case VR_NH_BLACKHOLE: return "blackhole";
 	case VR_NH_UNREACHABLE: return "unreachable";
+	case VR_NH_GROUP: return "group";
 	default: return "unknown";
 	}
 }

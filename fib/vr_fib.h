@@ -52,6 +52,7 @@ enum vr_nh_type {
 	VR_NH_LOCAL,        /* for the router itself: punt to the kernel */
 	VR_NH_BLACKHOLE,    /* drop silently for the sender, counted */
 	VR_NH_UNREACHABLE,  /* drop, counted; the kernel route says unreachable */
+	VR_NH_GROUP,        /* not a next hop: a group's stand-in (struct vr_nhg) */
 };
 
 /* Where a route came from; shown by `route show`, kept in the RIB. */
@@ -106,8 +107,15 @@ struct vr_nh {
 };
 
 /* A next-hop group of the group table: two paths or more (one-path groups
- * are their next hop, VR_NHG_SINGLE), but for group 0, the one drop. */
+ * are their next hop, VR_NHG_SINGLE), but for group 0, the one drop.
+ *
+ * as_nh is what an IPv4 lookup gives for the group in place of a next
+ * hop (vr_fib_route_of): fwd_frame_max 0, so that the forwarding loop's
+ * one test sends it aside, type VR_NH_GROUP and the group's id in adj
+ * (group 0's type is VR_NH_NOROUTE). Set once for every id when the
+ * table is made, never changed. */
 struct vr_nhg {
+	struct vr_nh as_nh;
 	uint32_t n_paths;
 	uint32_t nh[VR_NHG_MAX_PATHS];
 } __rte_cache_aligned;

@@ -132,27 +132,32 @@ vr_fib_lookup4_bulk(const struct vr_fib_fp *fp, const uint32_t *ips_host,
 	}
 }
 
-/* An IPv4 lookup's answer as the data path takes it (a "route"): the
- * next hop itself for a one-path group, or for any other group (group
- * 0, no route, among them) its id << 1 | 1. Next hops are 32 bytes and
- * their table cache-aligned, so bit 0 tells the two apart. */
+/* An IPv4 lookup's answer as the data path takes it (a "route"): a
+ * next hop's address, the next hop itself for a one-path group, for any
+ * other group (group 0, no route, among them) the group's stand-in
+ * (struct vr_nhg's as_nh), whose fwd_frame_max is 0: the forwarding
+ * loop's one test on the frame's length sends both a multipath group
+ * and anything else that is not forwarded as it is aside, with no test
+ * of its own. */
 static inline uintptr_t
 vr_fib_route_of(const struct vr_fib_fp *fp, uint32_t nhg_id)
 {
 	return vr_fib_nhg_is_single(nhg_id) ? (uintptr_t)vr_fib_nh_single(fp, nhg_id)
-					    : (uintptr_t)nhg_id << 1 | 1;
+					    : (uintptr_t)&fp->nhg[nhg_id].as_nh;
 }
 
+/* Whether a route's next hop is a multipath group's stand-in; its type
+ * never changes, so this needs no order. */
 static inline bool
-vr_fib_route_is_nh(uintptr_t r)
+vr_fib_nh_is_group(const struct vr_nh *nh)
 {
-	return (r & 1) == 0;
+	return nh->type == VR_NH_GROUP;
 }
 
 static inline uint32_t
-vr_fib_route_group(uintptr_t r)    /* !vr_fib_route_is_nh(r) */
+vr_fib_nh_group(const struct vr_nh *nh)    /* vr_fib_nh_is_group(nh) */
 {
-	return (uint32_t)(r >> 1);
+	return (uint32_t)nh->adj;
 }
 
 /* vr_fib_lookup4_bulk's answers as vr_fib_route_of gives them. With the

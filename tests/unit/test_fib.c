@@ -104,6 +104,43 @@ test_ecmp(void **state)
 	vr_fib_destroy(fib);
 }
 
+/* What the forwarding loop gets from an IPv4 lookup: the next hop of a
+ * one-path route, and for a multipath group or no route a stand-in that
+ * its one test (fwd_frame_max) sends aside, which names the group. */
+static void
+test_route_stand_in(void **state)
+{
+	struct vr_fib *fib = test_fib_create("stand_in", 0, 0);
+	const struct vr_fib_fp *fp = vr_fib_fp(fib);
+	struct vr_nh_spec paths[3];
+	uint8_t net[VR_IP6_LEN] = { 10, 1 }, net1[VR_IP6_LEN] = { 10, 2 };
+	uint32_t g, g1, ips[3] = { 0x0a010203, 0x0a020304, 0x0b000001 };
+	uintptr_t r[3];
+	const struct vr_nh *nh;
+
+	(void)state;
+	for (unsigned int i = 0; i < 3; i++)
+		gw_spec(AF_INET, i, &paths[i]);
+	assert_int_equal(vr_fib_nhg_get(fib, paths, 3, &g), 0);
+	assert_int_equal(vr_fib_nhg_get(fib, paths, 1, &g1), 0);
+	assert_int_equal(vr_fib_route_add(fib, AF_INET, net, 16, g, VR_ORIGIN_BGP), 0);
+	assert_int_equal(vr_fib_route_add(fib, AF_INET, net1, 16, g1, VR_ORIGIN_BGP), 0);
+	vr_fib_lookup4_route_bulk(fp, ips, r, 3);
+
+	nh = (const struct vr_nh *)r[0];              /* multipath */
+	assert_true(vr_fib_nh_is_group(nh));
+	assert_int_equal(vr_fib_nh_group(nh), g);
+	assert_int_equal(nh->fwd_frame_max, 0);
+	nh = (const struct vr_nh *)r[1];              /* one path */
+	assert_ptr_equal(nh, vr_fib_nh_single(fp, g1));
+	assert_false(vr_fib_nh_is_group(nh));
+	nh = (const struct vr_nh *)r[2];              /* no route: group 0 */
+	assert_false(vr_fib_nh_is_group(nh));
+	assert_int_equal(nh->type, VR_NH_NOROUTE);
+	assert_int_equal(nh->fwd_frame_max, 0);
+	vr_fib_destroy(fib);
+}
+
 void
 test_groups_shared(void **state)
 {
@@ -455,6 +492,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_groups_shared),
 		cmocka_unit_test(test_ecmp),
+		cmocka_unit_test(test_route_stand_in),
 		cmocka_unit_test(test_neigh),
 		cmocka_unit_test(test_adjacency),
 		cmocka_unit_test(test_edges),
