@@ -62,6 +62,20 @@ H1_MAC = "02:00:00:00:01:10"        # the sender on p1's link
 FOREIGN_MAC = "02:00:00:00:99:99"   # some other host on p1's link
 H1_V4, H1_V6 = "10.0.1.10", "2001:db8:1::10"
 MTU = 1500                          # net_pcap's; t_golden.sh checks it
+
+
+def vrd_burst():
+    """vrd's rx burst (VRD_BURST in dataplane/vrd.h): the input is laid
+    out in whole bursts where it matters."""
+    h = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                     "dataplane", "vrd.h")
+    m = re.search(r"^#define VRD_BURST (\d+)$", open(h).read(), re.M)
+    if not m:
+        raise SystemExit(f"golden.py: no VRD_BURST in {h}")
+    return int(m.group(1))
+
+
+BURST = vrd_burst()
 # A frame longer than an mbuf's data room (vrd's pool: DPDK's default
 # RTE_MBUF_DEFAULT_BUF_SIZE, 2048 bytes of data) reaches vrd as a chain
 # of mbufs, which vrd does not fragment ("fragmentation_failed").
@@ -963,8 +977,8 @@ def build_tail(p1, at):
     TTL expired, IP options, multicast, non-IP...), vrd drops them as
     punt_too_big. net_tap stops a tx burst at such a frame and used to
     lose every frame after it in the flush: each group of them is
-    followed by an ordinary punt in the same rx burst of 32 (the pcap is
-    read 32 frames at a time from its start, the fillers coming in whole
+    followed by an ordinary punt in the same rx burst (the pcap is
+    read BURST frames at a time from its start, the fillers coming in whole
     bursts; ordinary punts before a group move it to the next burst when
     it would not fit), which must reach the kernel. At the limit: a
     TAP_MAX_FRAME-byte punt reaches the kernel, one byte more does not,
@@ -1045,7 +1059,7 @@ def build_tail(p1, at):
     ]
     for n, frames, fam in groups:
         k = 0
-        while (at + len(out)) % 32 + len(frames) > 31:
+        while (at + len(out)) % BURST + len(frames) > BURST - 1:
             out.append((f"{n}_before{k}", bytes(ordinary(f"{n}_before{k}", fam)),
                         "an ordinary punt: the group after it, in one burst"))
             k += 1
@@ -1057,7 +1071,7 @@ def build_tail(p1, at):
             out.append((name, fr, f"{note}: {what}" if note else what))
         out.append((f"{n}_next_punt", bytes(ordinary(f"{n}_next_punt", fam)),
                     "an ordinary punt (local) right after it, in the same burst"))
-        if (at + len(out) - 1) // 32 != (at + len(out) - len(frames) - 1) // 32:
+        if (at + len(out) - 1) // BURST != (at + len(out) - len(frames) - 1) // BURST:
             raise AssertionError(f"model: {n} and the punt after it in two bursts")
     return out
 
@@ -1202,7 +1216,7 @@ def cmd_gen(a):
 
 def build_manifest(macs):
     """-> (entries, syncs). At a SYNC mark of the cases, fillers (dropped
-    as l2_other_host) complete the rx burst of 32, and the feeder waits
+    as l2_other_host) complete the rx burst, and the feeder waits
     until vrd has counted every mtu_exceeded drop before it ({"at": index
     of the next frame, "mtu_before": that count}); the first packet too
     big after it must be answered (icmp_sure)."""
@@ -1213,7 +1227,7 @@ def build_manifest(macs):
         if n != SYNC:
             frames.append((n, fr, note))
             continue
-        while len(frames) % 32:
+        while len(frames) % BURST:
             frames.append(("filler", FILLER, "burst padding before a sync"))
         syncs.append({"at": len(frames), "mtu_before": sum(
             1 for _, f, _ in frames if classify(f, p1, fib) == ("drop", "mtu_exceeded"))})
@@ -1268,7 +1282,7 @@ def cmd_feed(a):
     """Streams the input into the FIFO p1 reads (net_pcap reads its
     rx_pcap as soon as the port exists, and p1's addresses can only be
     added then): the pcap header, filler frames for another host (dropped
-    as l2_other_host, 32 at a time so that the input still starts an rx
+    as l2_other_host, BURST at a time so that the input still starts an rx
     burst) until DIR/go exists, then the frames of in.pcap. The worker
     that reads a FIFO blocks until a whole burst is there: the fillers
     keep it going (vrd waits for the workers when it publishes a port).
@@ -1299,8 +1313,8 @@ def cmd_feed(a):
     with os.fdopen(fd, "wb", buffering=0) as f:
         f.write(PCAP_HEADER)
         while not os.path.exists(go) and time.monotonic() < end:
-            f.write(b"".join(pcap_record(n + k, FILLER) for k in range(32)))
-            n += 32
+            f.write(b"".join(pcap_record(n + k, FILLER) for k in range(BURST)))
+            n += BURST
             time.sleep(0.005)
         cuts = [sy["at"] for sy in man["syncs"]] + [len(frames)]
         done = 0

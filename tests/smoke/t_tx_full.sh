@@ -2,10 +2,11 @@
 # A driver that refuses packets: vrd forwards a pcap (net_pcap port p1)
 # out of a virtio-user port (p2) whose vhost-user backend, vrgen, is
 # stopped (SIGSTOP), so that p2's ring fills and rte_eth_tx_burst returns
-# less than it was given. Both of vrd's transmit paths meet it: bursts of
-# 32 go to the driver as they are (tx_run_send), the last partial burst
-# through the port's tx buffer and its flush. Every refused packet must be
-# counted as tx_full, taken out of tx_packets and tx_bytes, and freed:
+# less than it was given. Both of vrd's transmit paths meet it: whole
+# bursts (VRD_BURST, 64) go to the driver as they are (tx_run_send), the
+# last partial burst through the port's tx buffer and its flush. Every
+# refused packet must be counted as tx_full, taken out of tx_packets and
+# tx_bytes, and freed:
 # vrd runs with 4096 mbufs and the pcap holds twice as many packets, so a
 # leak would leave p1 without buffers to receive into. Once vrgen runs
 # again it drains the ring; what it received must be exactly p2's
@@ -14,7 +15,7 @@
 # timeout: 180
 source "$(dirname "$0")/../lib.sh"
 VRGEN=$BUILD/dataplane/gen/vrgen
-N1=8010 N2=1000      # 8010 = 250 bursts of 32 and one of 10
+N1=8010 N2=1000      # 8010 = 125 bursts of 64 and one of 10
 command -v jq >/dev/null || skip "jq is not installed"
 "$PY" -c 'import scapy' 2>/dev/null || skip "python3-scapy is not installed"
 [ -x "$VRD" ] && [ -x "$VRCTL" ] && [ -x "$VRGEN" ] || skip "vrd, vrctl and vrgen are not built ($BUILD)"
