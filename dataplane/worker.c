@@ -170,35 +170,17 @@ nh_port_is(const struct vr_nh *nh, uint16_t port)
 #endif
 }
 
-/* Forwarded packets leave in runs: consecutive packets of a lookup list
- * to one port go into the port's tx buffer and counters once per run,
- * straight from the list (a run is a slice of it). Doing that per packet
- * chained every packet to the one before through memory (the buffer's
- * length, the counters): a store-to-load forwarding latency per packet,
- * which perf put at the top of the profile of tests/bench/replay.sh. */
-static void
-tx_run_send(const struct fwd_ctx *f, uint16_t port, struct rte_mbuf **run,
-	    unsigned int n, uint64_t bytes)   /* n > 0: runs are never empty */
+/* A run that does not go to the driver as it is (tx_run_send): into the
+ * port's tx buffer, as rte_eth_tx_buffer() per packet, a full buffer
+ * sent. Out of line: it is what a run costs when the burst was split
+ * (several ports, slow packets), and its loop's registers would
+ * otherwise be saved and restored for every run. */
+static __attribute__((noinline)) void
+tx_run_buffer(const struct fwd_ctx *f, uint16_t port, struct rte_eth_dev_tx_buffer *b,
+	      struct rte_mbuf **run, unsigned int n)
 {
-	struct rte_eth_dev_tx_buffer *b;
 	unsigned int done = 0;
 
-	f->ps[port].tx_pkts += n;
-	f->ps[port].tx_bytes += bytes;
-	b = f->txb[port];
-	/* A run as long as the buffer, with nothing buffered before it,
-	 * goes to the driver as it is (as l3fwd's send_packetsx4 does): the
-	 * buffer would be filled only to be sent at once. What the driver
-	 * refuses goes where a flush sends it (the buffer's callback). */
-	if (n >= b->size && b->length == 0) {
-		uint16_t sent = rte_eth_tx_burst(port, f->qid, run, (uint16_t)n);
-
-		if (unlikely(sent < n))
-			b->error_callback(&run[sent], (uint16_t)(n - sent),
-					  b->error_userdata);
-		return;
-	}
-	/* As rte_eth_tx_buffer() per packet: a full buffer is sent. */
 	while (done < n) {
 		unsigned int k = RTE_MIN(n - done, (unsigned int)(b->size - b->length));
 
@@ -208,6 +190,35 @@ tx_run_send(const struct fwd_ctx *f, uint16_t port, struct rte_mbuf **run,
 		if (b->length == b->size)
 			rte_eth_tx_buffer_flush(port, f->qid, b);
 	}
+}
+
+/* Forwarded packets leave in runs: consecutive packets of a lookup list
+ * to one port go into the port's tx buffer and counters once per run,
+ * straight from the list (a run is a slice of it). Doing that per packet
+ * chained every packet to the one before through memory (the buffer's
+ * length, the counters): a store-to-load forwarding latency per packet,
+ * which perf put at the top of the profile of tests/bench/replay.sh. */
+static __rte_always_inline void
+tx_run_send(const struct fwd_ctx *f, uint16_t port, struct rte_mbuf **run,
+	    unsigned int n, uint64_t bytes)   /* n > 0: runs are never empty */
+{
+	struct rte_eth_dev_tx_buffer *b = f->txb[port];
+
+	f->ps[port].tx_pkts += n;
+	f->ps[port].tx_bytes += bytes;
+	/* A run as long as the buffer, with nothing buffered before it,
+	 * goes to the driver as it is (as l3fwd's send_packetsx4 does): the
+	 * buffer would be filled only to be sent at once. What the driver
+	 * refuses goes where a flush sends it (the buffer's callback). */
+	if (likely(n >= b->size && b->length == 0)) {
+		uint16_t sent = rte_eth_tx_burst(port, f->qid, run, (uint16_t)n);
+
+		if (unlikely(sent < n))
+			b->error_callback(&run[sent], (uint16_t)(n - sent),
+					  b->error_userdata);
+		return;
+	}
+	tx_run_buffer(f, port, b, run, n);
 }
 
 /* A family's packets to look up, in lookup order, and what the lookup
@@ -237,12 +248,14 @@ fwd_nh_multi(const struct vr_fib_fp *fib, uint32_t g, const uint8_t *eth, bool v
  * only once the forwarding loop's test has sent it aside,
  * fwd_nh_member), an IPv6 group id. */
 static __rte_always_inline const struct vr_nh *
-fwd_nh(const struct vr_fib_fp *fib, uint8_t *eth, uint64_t x, bool v4)
+fwd_nh(const struct vr_fib_fp *fib, uintptr_t nh_single, uint8_t *eth,
+       uint64_t x, bool v4)
 {
 	if (v4)
 		return (const struct vr_nh *)x;
+	/* vr_fib_nh_single, from the loop's copy of nh_single */
 	if (likely(vr_fib_nhg_is_single(x)))
-		return vr_fib_nh_single(fib, x);
+		return (const struct vr_nh *)(nh_single + x * sizeof(struct vr_nh));
 	return fwd_nh_multi(fib, (uint32_t)x, eth, v4);
 }
 
@@ -297,9 +310,10 @@ fwd_list(struct burst_ctx *c, const struct fwd_ctx *f, struct lookup_list *l,
 {
 	/* At most a run and a slow packet per packet, and the last run. */
 	struct fwd_event ev[2 * VRD_BURST + 1];
-	/* Locals: the packet's stores are char-typed and may alias anything
-	 * as far as the compiler knows, which would reload these per packet. */
-	const struct vr_fib_fp fib = *f->fib;
+	const struct vr_fib_fp *fib = f->fib;
+	/* A local: the packet's stores are char-typed and may alias anything
+	 * as far as the compiler knows, which would reload it per packet. */
+	const uintptr_t nh_single = fib->nh_single;
 	uint16_t port = VRD_NO_PORT;    /* the open run's */
 	size_t first = 0, nev = 0, i, e;  /* the open run: l->m[first, i) */
 	uint64_t bytes = 0;             /* the open run's */
@@ -313,19 +327,21 @@ fwd_list(struct burst_ctx *c, const struct fwd_ctx *f, struct lookup_list *l,
 	asm("" : "+r"(m_end), "+r"(x_end));
 	for (k = -(ptrdiff_t)n; k != 0; k++) {
 		struct rte_mbuf *m;
+		uint8_t *eth;
+		const struct vr_nh *nh;
+		uint64_t adj, src_type;
+		uint32_t len;
 
 		/* (GCC would count i up again and compare it with n.) */
 		asm("" : "+r"(k));
 		m = m_end[k];
-		uint8_t *eth = rte_pktmbuf_mtod(m, uint8_t *);
-		const struct vr_nh *nh;
-		uint64_t adj, src_type;
-		uint32_t len = m->pkt_len;
+		eth = rte_pktmbuf_mtod(m, uint8_t *);
+		len = m->pkt_len;
 
-		nh = fwd_nh(&fib, eth, x_end[k], v4);
+		nh = fwd_nh(fib, nh_single, eth, x_end[k], v4);
 		/* IPv4: a multipath group's member, when it fits, goes on. */
 		if (unlikely(!nh_fast(nh, len)) &&
-		    (!v4 || (nh = fwd_nh_member(&fib, nh, eth), !nh_fast(nh, len)))) {
+		    (!v4 || (nh = fwd_nh_member(fib, nh, eth), !nh_fast(nh, len)))) {
 			i = n + k;
 			/* What leaves through route_pkt goes after the run. */
 			fwd_run_close(ev, &nev, port, first, i, bytes);
