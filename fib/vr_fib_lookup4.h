@@ -182,29 +182,47 @@ vr_fib_lookup4_route_bulk(const struct vr_fib_fp *fp, const uint32_t *ips_host,
 		 * 2^30, so bit 31 alone would tell; bit 0 costs nothing.) */
 		const __m256i usual = _mm256_set1_epi32((int)(VR_NHG_SINGLE << 1 | 1));
 		const __m256i one = _mm256_set1_epi32(1);
-		const uint32_t *ip = ips_host;
-		uintptr_t *r = route;
+		/* k counts from -n8 up to 0, one index for both arrays,
+		 * whose increment's flags end the loop (GCC, left alone,
+		 * keeps three counters and compares). */
+		const unsigned int n8 = n & ~7u;
+		const uint32_t *ip_end = ips_host + n8;
+		uintptr_t *r_end = route + n8;
+		ptrdiff_t k;
 
-		for (; i + 8 <= n; i += 8, ip += 8, r += 8) {
-			__m256i e = _mm256_i32gather_epi32(tbl24,
-				_mm256_srli_epi32(_mm256_loadu_si256((const __m256i *)ip), 8), 4);
+		asm("" : "+r"(ip_end), "+r"(r_end));
+		for (k = -(ptrdiff_t)n8; k != 0; k += 8) {
+			__m256i e, x, lo, hi;
 
-			if (likely(_mm256_testc_si256(_mm256_xor_si256(e, one), usual))) {
-				__m256i lo = _mm256_cvtepu32_epi64(_mm256_castsi256_si128(e));
-				__m256i hi = _mm256_cvtepu32_epi64(_mm256_extracti128_si256(e, 1));
+			asm("" : "+r"(k));
+			e = _mm256_i32gather_epi32(tbl24, _mm256_srli_epi32(
+				_mm256_loadu_si256((const __m256i *)(ip_end + k)), 8), 4);
+			x = _mm256_xor_si256(e, one);
+			lo = _mm256_cvtepu32_epi64(_mm256_castsi256_si128(e));
+			hi = _mm256_cvtepu32_epi64(_mm256_extracti128_si256(e, 1));
 
-				/* nh_single + id * 32 (vr_fib_nh_single) is
-				 * nh_single + e * 16 */
-				_mm256_storeu_si256((__m256i *)r,
-					_mm256_add_epi64(_mm256_slli_epi64(lo, 4), base));
-				_mm256_storeu_si256((__m256i *)(r + 4),
-					_mm256_add_epi64(_mm256_slli_epi64(hi, 4), base));
-				continue;
+			/* nh_single + id * 32 (vr_fib_nh_single) is
+			 * nh_single + e * 16: right for the usual entries */
+			_mm256_storeu_si256((__m256i *)(r_end + k),
+				_mm256_add_epi64(_mm256_slli_epi64(lo, 4), base));
+			_mm256_storeu_si256((__m256i *)(r_end + k + 4),
+				_mm256_add_epi64(_mm256_slli_epi64(hi, 4), base));
+			if (unlikely(!_mm256_testc_si256(x, usual))) {
+				const uint32_t *ip = ip_end + k;
+				uintptr_t *r = r_end + k;
+				/* The others, one by one. */
+				unsigned int odd = ~(unsigned int)_mm256_movemask_ps(_mm256_castsi256_ps(
+					_mm256_cmpeq_epi32(_mm256_and_si256(x, usual), usual))) & 0xff;
+
+				do {
+					unsigned int j = (unsigned int)__builtin_ctz(odd);
+
+					r[j] = vr_fib_route_of(fp, vr_fib_dir24_lookup1(dir, ip[j]));
+					odd &= odd - 1;
+				} while (odd != 0);
 			}
-			vr_fib_dir24_ids8(dir, ip, g, e);
-			for (unsigned int k = 0; k < 8; k++)
-				r[k] = vr_fib_route_of(fp, g[k]);
 		}
+		i = n8;
 	}
 #endif
 	for (; i < n; i += 8) {
