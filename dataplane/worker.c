@@ -119,6 +119,14 @@ route_pkt(struct burst_ctx *c, struct rte_mbuf *m, const struct vr_nh *nh, bool 
 		drop(c, m, VRD_DROP_UNREACHABLE);
 		return;
 	default:
+		/* No route, or an IPv4 destination that is not unicast, which
+		 * the lookup gives no route and the fast receive checks leave
+		 * untested (ip4_fast): the full checks say what it is (they
+		 * punt or drop it, frames to the port's MAC being unicast). */
+		if (v4 && vr_fib_ip4_unroutable(vr_be32_to_cpu(
+				((const struct rte_ipv4_hdr *)l3)->dst_addr)) &&
+		    !ip4_accept(c, m, (struct rte_ipv4_hdr *)(uintptr_t)l3, false))
+			return;
 		drop(c, m, VRD_DROP_NO_ROUTE);
 		return;
 	}

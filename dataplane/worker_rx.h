@@ -267,10 +267,13 @@ ip6_accept(struct burst_ctx *c, struct rte_mbuf *m, struct rte_ipv6_hdr *ip,
  * the IPv6 address tests stay combined, several compares each. */
 
 /* IPv4 (RFC 1812 5.2.2, 5.3.7): a 20-byte header with a right checksum
- * and a total length the frame's first segment holds. The caller has
- * seen the IPv4 EtherType and the port's MAC (l2_ip4_to_port). Sets *dst
- * (host order). The header is read before the frame is known to hold
- * it: the buffer does, and the length test rejects what it read. */
+ * and a total length the frame's first segment holds, a source that may
+ * be forwarded. The caller has seen the IPv4 EtherType and the port's MAC
+ * (l2_ip4_to_port). Sets *dst (host order). The destination is not
+ * tested: the lookup gives the ones that are not unicast no route
+ * (vr_fib_ip4_unroutable), and route_pkt checks those packets fully
+ * (ip4_accept). The header is read before the frame is known to hold it:
+ * the buffer does, and the length test rejects what it read. */
 static inline bool
 ip4_fast(const struct rte_mbuf *m, const struct rte_ether_hdr *eth,
 	 uint32_t *dst)
@@ -293,8 +296,7 @@ ip4_fast(const struct rte_mbuf *m, const struct rte_ether_hdr *eth,
 		return false;
 	if (unlikely(ip->time_to_live <= 1))
 		return false;
-	if (unlikely((vr_ip4_class_by_octet[((const uint8_t *)&ip->src_addr)[0]] |
-		      vr_ip4_class_by_octet[((const uint8_t *)&ip->dst_addr)[0]]) != 0))
+	if (unlikely(vr_ip4_class_by_octet[((const uint8_t *)&ip->src_addr)[0]] != 0))
 		return false;
 	ok = vr_ip4_hdr20_csum_ok(ip);
 	*dst = vr_be32_to_cpu(ip->dst_addr);

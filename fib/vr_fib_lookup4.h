@@ -160,9 +160,25 @@ vr_fib_nh_group(const struct vr_nh *nh)    /* vr_fib_nh_is_group(nh) */
 	return (uint32_t)nh->adj;
 }
 
-/* vr_fib_lookup4_bulk's answers as vr_fib_route_of gives them. With the
- * table read directly and AVX2, eight at a time: the usual eight, all
- * one-path groups with no tbl8 entry, are turned into next-hop
+/* Destinations that no route forwards to, whatever the table holds: 0/8
+ * (this network), 127/8 (loopback), 224/4 (multicast, not unicast
+ * routing's) and 240/4 (reserved, the limited broadcast among them):
+ * RFC 1812 5.3.7 and 4.2.2.11, RFC 1112 4. The same set as the
+ * destinations vr_ip4_class_by_octet does not call unicast. */
+static inline bool
+vr_fib_ip4_unroutable(uint32_t ip_host)
+{
+	uint32_t a = ip_host >> 24;
+
+	return a == 0 || a == 127 || a >= 224;
+}
+
+/* vr_fib_lookup4_bulk's answers as vr_fib_route_of gives them, but group
+ * 0's (no route) for an unroutable destination (vr_fib_ip4_unroutable),
+ * as in VPP's FIB: so that the data path's receive checks need not test
+ * the destination, only what they see as no route. With the table read
+ * directly and AVX2, eight at a time: the usual eight, all one-path
+ * groups with no tbl8 entry and routable, are turned into next-hop
  * addresses in registers; the forwarding loop then reads no group id. */
 static inline void
 vr_fib_lookup4_route_bulk(const struct vr_fib_fp *fp, const uint32_t *ips_host,
@@ -182,6 +198,12 @@ vr_fib_lookup4_route_bulk(const struct vr_fib_fp *fp, const uint32_t *ips_host,
 		 * 2^30, so bit 31 alone would tell; bit 0 costs nothing.) */
 		const __m256i usual = _mm256_set1_epi32((int)(VR_NHG_SINGLE << 1 | 1));
 		const __m256i one = _mm256_set1_epi32(1);
+		/* Unroutable, in three compares: ip + 0xa0000000 puts 224/3
+		 * and then 0/8 at the bottom of the signed range, below
+		 * 0xa1000000; 127/8 alone. */
+		const __m256i shift = _mm256_set1_epi32((int)0xa0000000u);
+		const __m256i below = _mm256_set1_epi32((int)0xa1000000u);
+		const __m256i loopback = _mm256_set1_epi32(127);
 		/* k counts from -n8 up to 0, one index for both arrays,
 		 * whose increment's flags end the loop (GCC, left alone,
 		 * keeps three counters and compares). */
@@ -192,12 +214,16 @@ vr_fib_lookup4_route_bulk(const struct vr_fib_fp *fp, const uint32_t *ips_host,
 
 		asm("" : "+r"(ip_end), "+r"(r_end));
 		for (k = -(ptrdiff_t)n8; k != 0; k += 8) {
-			__m256i e, x, lo, hi;
+			__m256i a, e, x, lo, hi, no;
 
 			asm("" : "+r"(k));
-			e = _mm256_i32gather_epi32(tbl24, _mm256_srli_epi32(
-				_mm256_loadu_si256((const __m256i *)(ip_end + k)), 8), 4);
-			x = _mm256_xor_si256(e, one);
+			a = _mm256_loadu_si256((const __m256i *)(ip_end + k));
+			e = _mm256_i32gather_epi32(tbl24, _mm256_srli_epi32(a, 8), 4);
+			no = _mm256_or_si256(
+				_mm256_cmpgt_epi32(below, _mm256_add_epi32(a, shift)),
+				_mm256_cmpeq_epi32(_mm256_srli_epi32(a, 24), loopback));
+			/* unroutable lanes are not usual */
+			x = _mm256_andnot_si256(no, _mm256_xor_si256(e, one));
 			lo = _mm256_cvtepu32_epi64(_mm256_castsi256_si128(e));
 			hi = _mm256_cvtepu32_epi64(_mm256_extracti128_si256(e, 1));
 
@@ -217,7 +243,8 @@ vr_fib_lookup4_route_bulk(const struct vr_fib_fp *fp, const uint32_t *ips_host,
 				do {
 					unsigned int j = (unsigned int)__builtin_ctz(odd);
 
-					r[j] = vr_fib_route_of(fp, vr_fib_dir24_lookup1(dir, ip[j]));
+					r[j] = vr_fib_route_of(fp, vr_fib_ip4_unroutable(ip[j]) ? 0 :
+							       vr_fib_dir24_lookup1(dir, ip[j]));
 					odd &= odd - 1;
 				} while (odd != 0);
 			}
@@ -230,7 +257,8 @@ vr_fib_lookup4_route_bulk(const struct vr_fib_fp *fp, const uint32_t *ips_host,
 
 		vr_fib_lookup4_bulk(fp, ips_host + i, g, k);
 		for (unsigned int j = 0; j < k; j++)
-			route[i + j] = vr_fib_route_of(fp, g[j]);
+			route[i + j] = vr_fib_route_of(fp, vr_fib_ip4_unroutable(ips_host[i + j]) ?
+							   0 : g[j]);
 	}
 }
 

@@ -121,6 +121,12 @@ CONFIG_ROUTES = [  # (prefix, [gateways] | "blackhole" | "unreachable")
     ("100.64.0.0/16", ["10.0.2.99"]),               # no neighbour: unresolved
     ("10.99.0.0/16", "blackhole"),
     ("10.98.0.0/16", "unreachable"),
+    # Routes over destinations that are not unicast: they change nothing
+    # (RFC 1812 5.3.7); vrd's lookup gives those no route whatever the
+    # table says, and its fast checks leave them to that.
+    ("0.0.0.0/8", ["10.0.2.2"]),
+    ("127.0.0.0/8", ["10.0.2.2"]),
+    ("224.0.0.0/3", ["10.0.3.2"]),
     ("2001:db8:100::/48", ["2001:db8:2::2"]),
     ("2001:db8:100:8000::/49", ["2001:db8:3::2"]),
     ("2001:db8:200::/48", ["2001:db8:3::2"]),

@@ -138,6 +138,39 @@ test_route_stand_in(void **state)
 	assert_false(vr_fib_nh_is_group(nh));
 	assert_int_equal(nh->type, VR_NH_NOROUTE);
 	assert_int_equal(nh->fwd_frame_max, 0);
+
+	/* Destinations that are not unicast get no route, even with a
+	 * default route: eight at once (the vector path), then the rest
+	 * one by one. */
+	{
+		static const struct {
+			uint32_t ip;
+			bool routed;
+		} d[] = {
+			{ 0x00000000, false }, { 0x00ffffff, false }, /* 0/8 */
+			{ 0x01000000, true },  { 0x7effffff, true },
+			{ 0x7f000001, false }, { 0x7fffffff, false }, /* 127/8 */
+			{ 0x80000000, true },  { 0xdfffffff, true },
+			{ 0xe0000000, false }, { 0xe0000005, false }, /* 224/4 */
+			{ 0xf0000001, false }, { 0xffffffff, false }, /* 240/4 */
+			{ 0x0a010203, true },
+		};
+		uint8_t any[VR_IP6_LEN] = { 0 };
+		uint32_t ip[RTE_DIM(d)];
+		uintptr_t rd[RTE_DIM(d)];
+
+		assert_int_equal(vr_fib_nhg_get(fib, paths + 2, 1, &g1), 0);
+		assert_int_equal(vr_fib_route_add(fib, AF_INET, any, 0, g1, VR_ORIGIN_BGP), 0);
+		for (unsigned int i = 0; i < RTE_DIM(d); i++)
+			ip[i] = d[i].ip;
+		vr_fib_lookup4_route_bulk(fp, ip, rd, RTE_DIM(d));
+		for (unsigned int i = 0; i < RTE_DIM(d); i++) {
+			uint32_t want = d[i].routed ? (d[i].ip >> 16 == 0x0a01 ? g : g1) : 0;
+
+			print_message("  %08x -> %s\n", d[i].ip, d[i].routed ? "routed" : "no route");
+			assert_int_equal(rd[i], vr_fib_route_of(fp, want));
+		}
+	}
 	vr_fib_destroy(fib);
 }
 
