@@ -841,7 +841,7 @@ vr_fib_create(const struct vr_fib_conf *conf, struct vr_fib **out)
 	int rc;
 
 	if (conf->name == NULL || strlen(conf->name) > 20 ||
-	    conf->max_nh > VR_NHG_SINGLE || conf->max_nhg > VR_NHG_SINGLE)
+	    conf->max_nh > VR_FIB_MAX_NH || conf->max_nhg > VR_NHG_SINGLE)
 		return -EINVAL;
 	fib = rte_zmalloc_socket("vr_fib", sizeof(*fib), RTE_CACHE_LINE_SIZE,
 				 conf->socket_id);

@@ -43,6 +43,9 @@ struct rte_rcu_qsbr;
  * hops hold 31 bits, so next-hop ids stay below this bit. */
 #define VR_NHG_SINGLE (1u << 30)
 #define VR_IP6_LEN 16
+/* The most next hops a FIB holds: their offsets in the table fit 32 bits
+ * (vr_fib_lookup4_route_bulk computes them so). */
+#define VR_FIB_MAX_NH (1u << 27)
 
 /* What a next hop does with a packet. The data path switches on this. */
 enum vr_nh_type {
@@ -143,7 +146,8 @@ struct vr_route_info {
 struct vr_fib_conf {
 	const char *name;            /* unique per process, used for DPDK names */
 	int socket_id;
-	uint32_t max_nh;             /* next-hop table size (0: 65536) */
+	uint32_t max_nh;             /* next-hop table size (0: 65536; at
+	                              * most VR_FIB_MAX_NH) */
 	uint32_t max_nhg;            /* group table size (0: 65536) */
 	uint32_t v4_routes_hint;     /* initial sizes; tables grow as routes */
 	uint32_t v6_routes_hint;     /* arrive, these only save rebuilds */

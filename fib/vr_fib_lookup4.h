@@ -191,7 +191,7 @@ vr_fib_lookup4_route_bulk(const struct vr_fib_fp *fp, const uint32_t *ips_host,
 
 	if (likely(dir != NULL)) {
 		const int *tbl24 = (const int *)(dir + VR_FIB_DIR24_TBL24_OFF);
-		const __m256i base = _mm256_set1_epi64x((long long)fp->nh_single);
+		const __m256i base = _mm256_set1_epi64x((long long)(uintptr_t)fp->nh);
 		/* An entry e is a one-path group's id << 1 with no tbl8 when
 		 * its bit 31 (VR_NHG_SINGLE << 1) is set and bit 0 is not:
 		 * e ^ 1 has both set. (A tbl8 entry's group index is below
@@ -224,15 +224,15 @@ vr_fib_lookup4_route_bulk(const struct vr_fib_fp *fp, const uint32_t *ips_host,
 				_mm256_cmpeq_epi32(_mm256_srli_epi32(a, 24), loopback));
 			/* unroutable lanes are not usual */
 			x = _mm256_andnot_si256(no, _mm256_xor_si256(e, one));
+			/* A usual entry's next hop (vr_fib_nh_single) is at nh +
+			 * its id's low 30 bits * 32: e * 16 taken in 32 bits, where
+			 * the group's VR_NHG_SINGLE goes and the rest fits
+			 * (VR_FIB_MAX_NH). */
+			e = _mm256_slli_epi32(e, 4);
 			lo = _mm256_cvtepu32_epi64(_mm256_castsi256_si128(e));
 			hi = _mm256_cvtepu32_epi64(_mm256_extracti128_si256(e, 1));
-
-			/* nh_single + id * 32 (vr_fib_nh_single) is
-			 * nh_single + e * 16: right for the usual entries */
-			_mm256_storeu_si256((__m256i *)(r_end + k),
-				_mm256_add_epi64(_mm256_slli_epi64(lo, 4), base));
-			_mm256_storeu_si256((__m256i *)(r_end + k + 4),
-				_mm256_add_epi64(_mm256_slli_epi64(hi, 4), base));
+			_mm256_storeu_si256((__m256i *)(r_end + k), _mm256_add_epi64(lo, base));
+			_mm256_storeu_si256((__m256i *)(r_end + k + 4), _mm256_add_epi64(hi, base));
 			if (unlikely(!_mm256_testc_si256(x, usual))) {
 				const uint32_t *ip = ip_end + k;
 				uintptr_t *r = r_end + k;

@@ -478,6 +478,15 @@ test_bad_input(void **state)
 	assert_int_equal(vr_fib_route_add(fib, AF_INET, ip, 16, g, VR_ORIGIN_CLI), 0);
 	assert_int_equal(vr_fib_route_add(fib, AF_INET6, ip, 16, g, VR_ORIGIN_CLI), 0);
 
+	/* More next hops than the lookup can address. */
+	{
+		struct vr_fib_conf conf = { .name = "bad_nh", .socket_id = SOCKET_ID_ANY,
+					    .max_nh = VR_FIB_MAX_NH + 1 };
+		struct vr_fib *none = NULL;
+
+		assert_int_equal(vr_fib_create(&conf, &none), -EINVAL);
+		assert_null(none);
+	}
 	assert_int_equal(vr_fib_route_add(fib, AF_INET, ip, 33, g, VR_ORIGIN_CLI), -EINVAL);
 	assert_int_equal(vr_fib_route_add(fib, AF_INET6, ip, 129, g, VR_ORIGIN_CLI), -EINVAL);
 	assert_int_equal(vr_fib_route_add(fib, AF_UNIX, ip, 8, g, VR_ORIGIN_CLI), -EINVAL);
