@@ -93,7 +93,9 @@ fib4_dir_probe(struct rte_fib *t, uint32_t tbl8)
 	if (dir == NULL)
 		return NULL;
 	memcpy(head, dir, sizeof(head));   /* tbl8 count, reserved, used, nh size */
-	if (head[0] != tbl8 || head[3] != RTE_FIB_DIR24_8_4B)
+	/* (vr_fib_lookup4_route_bulk's gather indexes tbl8 with signed
+	 * 32-bit indices: group << 8 | byte.) */
+	if (head[0] != tbl8 || head[3] != RTE_FIB_DIR24_8_4B || tbl8 >= 1u << 23)
 		return NULL;
 	if (rte_fib_add(t, 0, 32, probe) != 0)
 		return NULL;

@@ -173,6 +173,56 @@ vr_fib_ip4_unroutable(uint32_t ip_host)
 	return a == 0 || a == 127 || a >= 224;
 }
 
+#ifdef __AVX2__
+/* The routes of eight addresses a whose tbl24 entries e are not all
+ * usual (vr_fib_lookup4_route_bulk; no: the unroutable lanes): tbl8
+ * entries with a second gather, for those lanes only (a tbl8 entry is
+ * a leaf: value << 1), the lanes then usual in registers, the others one
+ * by one. */
+static inline void
+vr_fib_route8_odd(const struct vr_fib_fp *fp, const uint8_t *dir, const uint32_t *ip_end,
+		  uintptr_t *r_end, ptrdiff_t k, __m256i a, __m256i e, __m256i no)
+{
+	const __m256i one = _mm256_set1_epi32(1);
+	const __m256i usual = _mm256_set1_epi32((int)(VR_NHG_SINGLE << 1 | 1));
+	__m256i ext = _mm256_slli_epi32(e, 31), x;
+	uint32_t v[8];
+	unsigned int odd;
+
+	/* (Without it, GCC computes this block's addresses in the caller's
+	 * loop, for every eight.) */
+	asm("" : "+r"(k));
+	if (!_mm256_testz_si256(ext, ext)) {
+		const int *tbl8 = *(const int *const *)(dir + VR_FIB_DIR24_TBL8_PTR_OFF);
+		__m256i idx = _mm256_or_si256(_mm256_slli_epi32(_mm256_srli_epi32(e, 1), 8),
+					      _mm256_and_si256(a, _mm256_set1_epi32(0xff)));
+		const __m256i base = _mm256_set1_epi64x((long long)(uintptr_t)fp->nh);
+		__m256i s;
+
+		e = _mm256_mask_i32gather_epi32(e, tbl8, idx, ext, 4);
+		/* as in vr_fib_lookup4_route_bulk */
+		s = _mm256_slli_epi32(e, 4);
+		_mm256_storeu_si256((__m256i *)(r_end + k), _mm256_add_epi64(
+			_mm256_cvtepu32_epi64(_mm256_castsi256_si128(s)), base));
+		_mm256_storeu_si256((__m256i *)(r_end + k + 4), _mm256_add_epi64(
+			_mm256_cvtepu32_epi64(_mm256_extracti128_si256(s, 1)), base));
+	}
+	x = _mm256_andnot_si256(no, _mm256_xor_si256(e, one));
+	odd = ~(unsigned int)_mm256_movemask_ps(_mm256_castsi256_ps(
+		_mm256_cmpeq_epi32(_mm256_and_si256(x, usual), usual))) & 0xff;
+	if (odd == 0)
+		return;
+	_mm256_storeu_si256((__m256i *)v, _mm256_srli_epi32(e, 1));
+	do {
+		unsigned int j = (unsigned int)__builtin_ctz(odd);
+
+		r_end[k + j] = vr_fib_route_of(fp, vr_fib_ip4_unroutable(ip_end[k + j]) ?
+					       0 : v[j]);
+		odd &= odd - 1;
+	} while (odd != 0);
+}
+#endif
+
 /* vr_fib_lookup4_bulk's answers as vr_fib_route_of gives them, but group
  * 0's (no route) for an unroutable destination (vr_fib_ip4_unroutable),
  * as in VPP's FIB: so that the data path's receive checks need not test
@@ -214,7 +264,7 @@ vr_fib_lookup4_route_bulk(const struct vr_fib_fp *fp, const uint32_t *ips_host,
 
 		asm("" : "+r"(ip_end), "+r"(r_end));
 		for (k = -(ptrdiff_t)n8; k != 0; k += 8) {
-			__m256i a, e, x, lo, hi, no;
+			__m256i a, e, e0, x, lo, hi, no;
 
 			asm("" : "+r"(k));
 			a = _mm256_loadu_si256((const __m256i *)(ip_end + k));
@@ -228,26 +278,14 @@ vr_fib_lookup4_route_bulk(const struct vr_fib_fp *fp, const uint32_t *ips_host,
 			 * its id's low 30 bits * 32: e * 16 taken in 32 bits, where
 			 * the group's VR_NHG_SINGLE goes and the rest fits
 			 * (VR_FIB_MAX_NH). */
+			e0 = e;
 			e = _mm256_slli_epi32(e, 4);
 			lo = _mm256_cvtepu32_epi64(_mm256_castsi256_si128(e));
 			hi = _mm256_cvtepu32_epi64(_mm256_extracti128_si256(e, 1));
 			_mm256_storeu_si256((__m256i *)(r_end + k), _mm256_add_epi64(lo, base));
 			_mm256_storeu_si256((__m256i *)(r_end + k + 4), _mm256_add_epi64(hi, base));
-			if (unlikely(!_mm256_testc_si256(x, usual))) {
-				const uint32_t *ip = ip_end + k;
-				uintptr_t *r = r_end + k;
-				/* The others, one by one. */
-				unsigned int odd = ~(unsigned int)_mm256_movemask_ps(_mm256_castsi256_ps(
-					_mm256_cmpeq_epi32(_mm256_and_si256(x, usual), usual))) & 0xff;
-
-				do {
-					unsigned int j = (unsigned int)__builtin_ctz(odd);
-
-					r[j] = vr_fib_route_of(fp, vr_fib_ip4_unroutable(ip[j]) ? 0 :
-							       vr_fib_dir24_lookup1(dir, ip[j]));
-					odd &= odd - 1;
-				} while (odd != 0);
-			}
+			if (unlikely(!_mm256_testc_si256(x, usual)))
+				vr_fib_route8_odd(fp, dir, ip_end, r_end, k, a, e0, no);
 		}
 		i = n8;
 	}
