@@ -277,6 +277,41 @@ fwd_nh_member(const struct vr_fib_fp *fib, const struct vr_nh *nh, uint8_t *eth)
 	return nh;
 }
 
+/* The Ethernet header from the next hop: adj (the next hop's MAC) at
+ * byte 0, then the source word (the port's MAC and the EtherType) over
+ * adj's last two bytes. IPv4's two words are adjacent in struct vr_nh:
+ * one aligned 16-byte load reads both, each 8-byte half as one access
+ * (as each word is written whole), and its halves are stored: three
+ * instructions where two loads and two stores took four. */
+static __rte_always_inline void
+fwd_eth_write(uint8_t *eth, const struct vr_nh *nh, bool v4)
+{
+	uint64_t adj, src_type;
+
+#ifdef RTE_ARCH_X86_64
+	RTE_BUILD_BUG_ON(offsetof(struct vr_nh, eth_src_ip4) != 8 ||
+			 sizeof(struct vr_nh) % 16 != 0);
+	if (v4) {
+		__m128i w;
+
+		/* In asm: GCC turns the intrinsic's load back into two. */
+#ifdef __AVX__
+		asm("vmovdqa %1, %0" : "=x"(w) : "m"(*(const __m128i *)(const void *)nh));
+#else
+		asm("movdqa %1, %0" : "=x"(w) : "m"(*(const __m128i *)(const void *)nh));
+#endif
+
+		_mm_storel_epi64((__m128i *)(void *)eth, w);
+		_mm_storeh_pd((double *)(void *)(eth + 6), _mm_castsi128_pd(w));
+		return;
+	}
+#endif
+	adj = nh->adj;
+	src_type = v4 ? nh->eth_src_ip4 : nh->eth_src_ip6;
+	memcpy(eth, &adj, 8);
+	memcpy(eth + 6, &src_type, 8);
+}
+
 /* What the forwarding loop leaves for after it, in packet order: a run
  * of packets to one port, or one packet for route_pkt with its next hop. */
 struct fwd_event {
@@ -337,7 +372,6 @@ fwd_list(struct burst_ctx *c, const struct fwd_ctx *f, struct lookup_list *l,
 		struct rte_mbuf *m;
 		uint8_t *eth;
 		const struct vr_nh *nh;
-		uint64_t adj, src_type;
 		uint32_t len;
 
 		/* (GCC would count i up again and compare it with n.) */
@@ -360,14 +394,11 @@ fwd_list(struct burst_ctx *c, const struct fwd_ctx *f, struct lookup_list *l,
 			bytes = 0;
 			continue;
 		}
-		adj = nh->adj;
-		src_type = v4 ? nh->eth_src_ip4 : nh->eth_src_ip6;
 		if (v4)
 			vr_ip4_ttl_dec((struct rte_ipv4_hdr *)(eth + RTE_ETHER_HDR_LEN));
 		else
 			((struct rte_ipv6_hdr *)(eth + RTE_ETHER_HDR_LEN))->hop_limits--;
-		memcpy(eth, &adj, 8);
-		memcpy(eth + 6, &src_type, 8);
+		fwd_eth_write(eth, nh, v4);
 		if (unlikely(!nh_port_is(nh, port))) {
 			i = n + k;
 			fwd_run_close(ev, &nev, port, first, i, bytes);
