@@ -408,6 +408,11 @@ fwd_list(struct burst_ctx *c, const struct fwd_ctx *f, struct lookup_list *l,
 		}
 		bytes += len;
 	}
+	/* The usual list: nothing recorded, one run of all n packets. */
+	if (likely(nev == 0)) {
+		tx_run_send(f, port, l->m, n, bytes);
+		return bytes;
+	}
 	fwd_run_close(ev, &nev, port, first, n, bytes);
 	for (e = 0; e < nev; e++) {
 		if (ev[e].port != VRD_NO_PORT) {
