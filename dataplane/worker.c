@@ -16,6 +16,9 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
+#ifdef RTE_ARCH_X86_64
+#include <emmintrin.h>
+#endif
 
 #include "vr_pkt.h"
 #include "vrd.h"
@@ -55,6 +58,41 @@ pkt_head_guess(const struct rte_mbuf *m)
 #define SLEEP_MIN_US 5
 #define SLEEP_MAX_US 500
 
+/* The Ethernet header from the next hop: adj (the next hop's MAC) at
+ * byte 0, then the source word (the port's MAC and the EtherType) over
+ * adj's last two bytes. IPv4's two words are adjacent in struct vr_nh:
+ * one aligned 16-byte load reads both, each 8-byte half as one access
+ * (as each word is written whole), and its halves are stored: three
+ * instructions where two loads and two stores took four. */
+static __rte_always_inline void
+fwd_eth_write(uint8_t *eth, const struct vr_nh *nh, bool v4)
+{
+	uint64_t adj, src_type;
+
+#ifdef RTE_ARCH_X86_64
+	RTE_BUILD_BUG_ON(offsetof(struct vr_nh, eth_src_ip4) != 8 ||
+			 sizeof(struct vr_nh) % 16 != 0);
+	if (v4) {
+		__m128i w;
+
+		/* In asm: GCC turns the intrinsic's load back into two. */
+#ifdef __AVX__
+		asm("vmovdqa %1, %0" : "=x"(w) : "m"(*(const __m128i *)(const void *)nh));
+#else
+		asm("movdqa %1, %0" : "=x"(w) : "m"(*(const __m128i *)(const void *)nh));
+#endif
+
+		_mm_storel_epi64((__m128i *)(void *)eth, w);
+		_mm_storeh_pd((double *)(void *)(eth + 6), _mm_castsi128_pd(w));
+		return;
+	}
+#endif
+	adj = nh->adj;
+	src_type = v4 ? nh->eth_src_ip4 : nh->eth_src_ip6;
+	memcpy(eth, &adj, 8);
+	memcpy(eth + 6, &src_type, 8);
+}
+
 /* Forwards one packet that the forwarding loop's test sent here but
  * that fits its next hop after all (route_pkt): the fast path's rewrite,
  * through the port's tx buffer. */
@@ -62,15 +100,13 @@ static void
 fwd_one(struct burst_ctx *c, struct rte_mbuf *m, const struct vr_nh *nh, bool v4)
 {
 	uint8_t *eth = rte_pktmbuf_mtod(m, uint8_t *);
-	uint64_t adj = nh->adj, src_type = v4 ? nh->eth_src_ip4 : nh->eth_src_ip6;
 	uint16_t out = nh->port;
 
 	if (v4)
 		vr_ip4_ttl_dec((struct rte_ipv4_hdr *)(eth + RTE_ETHER_HDR_LEN));
 	else
 		((struct rte_ipv6_hdr *)(eth + RTE_ETHER_HDR_LEN))->hop_limits--;
-	memcpy(eth, &adj, 8);
-	memcpy(eth + 6, &src_type, 8);
+	fwd_eth_write(eth, nh, v4);
 	c->w->ps[out].tx_pkts++;
 	c->w->ps[out].tx_bytes += m->pkt_len;
 	rte_eth_tx_buffer(out, c->w->id, c->w->txb[out], m);
@@ -275,41 +311,6 @@ fwd_nh_member(const struct vr_fib_fp *fib, const struct vr_nh *nh, uint8_t *eth)
 	if (vr_fib_nh_is_group(nh))
 		return fwd_nh_multi(fib, vr_fib_nh_group(nh), eth, true);
 	return nh;
-}
-
-/* The Ethernet header from the next hop: adj (the next hop's MAC) at
- * byte 0, then the source word (the port's MAC and the EtherType) over
- * adj's last two bytes. IPv4's two words are adjacent in struct vr_nh:
- * one aligned 16-byte load reads both, each 8-byte half as one access
- * (as each word is written whole), and its halves are stored: three
- * instructions where two loads and two stores took four. */
-static __rte_always_inline void
-fwd_eth_write(uint8_t *eth, const struct vr_nh *nh, bool v4)
-{
-	uint64_t adj, src_type;
-
-#ifdef RTE_ARCH_X86_64
-	RTE_BUILD_BUG_ON(offsetof(struct vr_nh, eth_src_ip4) != 8 ||
-			 sizeof(struct vr_nh) % 16 != 0);
-	if (v4) {
-		__m128i w;
-
-		/* In asm: GCC turns the intrinsic's load back into two. */
-#ifdef __AVX__
-		asm("vmovdqa %1, %0" : "=x"(w) : "m"(*(const __m128i *)(const void *)nh));
-#else
-		asm("movdqa %1, %0" : "=x"(w) : "m"(*(const __m128i *)(const void *)nh));
-#endif
-
-		_mm_storel_epi64((__m128i *)(void *)eth, w);
-		_mm_storeh_pd((double *)(void *)(eth + 6), _mm_castsi128_pd(w));
-		return;
-	}
-#endif
-	adj = nh->adj;
-	src_type = v4 ? nh->eth_src_ip4 : nh->eth_src_ip6;
-	memcpy(eth, &adj, 8);
-	memcpy(eth + 6, &src_type, 8);
 }
 
 /* What the forwarding loop leaves for after it, in packet order: a run
