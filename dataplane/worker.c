@@ -122,7 +122,7 @@ static inline void
 route_pkt(struct burst_ctx *c, struct rte_mbuf *m, const struct vr_nh *nh, bool v4)
 {
 	uint32_t max = __atomic_load_n(&nh->fwd_frame_max, __ATOMIC_ACQUIRE);
-	const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, RTE_ETHER_HDR_LEN);
+	uint8_t *l3 = rte_pktmbuf_mtod_offset(m, uint8_t *, RTE_ETHER_HDR_LEN);
 	uint32_t l3_len;
 
 	if (max != 0) {
@@ -161,7 +161,7 @@ route_pkt(struct burst_ctx *c, struct rte_mbuf *m, const struct vr_nh *nh, bool 
 		 * punt or drop it, frames to the port's MAC being unicast). */
 		if (v4 && vr_fib_ip4_unroutable(vr_be32_to_cpu(
 				((const struct rte_ipv4_hdr *)l3)->dst_addr)) &&
-		    !ip4_accept(c, m, (struct rte_ipv4_hdr *)(uintptr_t)l3, false))
+		    !ip4_accept(c, m, (struct rte_ipv4_hdr *)l3, false))
 			return;
 		drop(c, m, VRD_DROP_NO_ROUTE);
 		return;

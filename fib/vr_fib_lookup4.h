@@ -264,7 +264,7 @@ vr_fib_lookup4_route_bulk(const struct vr_fib_fp *fp, const uint32_t *ips_host,
 
 		asm("" : "+r"(ip_end), "+r"(r_end));
 		for (k = -(ptrdiff_t)n8; k != 0; k += 8) {
-			__m256i a, e, e0, x, lo, hi, no;
+			__m256i a, e, s, x, no;
 
 			asm("" : "+r"(k));
 			a = _mm256_loadu_si256((const __m256i *)(ip_end + k));
@@ -278,14 +278,13 @@ vr_fib_lookup4_route_bulk(const struct vr_fib_fp *fp, const uint32_t *ips_host,
 			 * its id's low 30 bits * 32: e * 16 taken in 32 bits, where
 			 * the group's VR_NHG_SINGLE goes and the rest fits
 			 * (VR_FIB_MAX_NH). */
-			e0 = e;
-			e = _mm256_slli_epi32(e, 4);
-			lo = _mm256_cvtepu32_epi64(_mm256_castsi256_si128(e));
-			hi = _mm256_cvtepu32_epi64(_mm256_extracti128_si256(e, 1));
-			_mm256_storeu_si256((__m256i *)(r_end + k), _mm256_add_epi64(lo, base));
-			_mm256_storeu_si256((__m256i *)(r_end + k + 4), _mm256_add_epi64(hi, base));
+			s = _mm256_slli_epi32(e, 4);
+			_mm256_storeu_si256((__m256i *)(r_end + k), _mm256_add_epi64(
+				_mm256_cvtepu32_epi64(_mm256_castsi256_si128(s)), base));
+			_mm256_storeu_si256((__m256i *)(r_end + k + 4), _mm256_add_epi64(
+				_mm256_cvtepu32_epi64(_mm256_extracti128_si256(s, 1)), base));
 			if (unlikely(!_mm256_testc_si256(x, usual)))
-				vr_fib_route8_odd(fp, dir, ip_end, r_end, k, a, e0, no);
+				vr_fib_route8_odd(fp, dir, ip_end, r_end, k, a, e, no);
 		}
 		i = n8;
 	}
