@@ -58,16 +58,22 @@ pkt_head_guess(const struct rte_mbuf *m)
 #define SLEEP_MIN_US 5
 #define SLEEP_MAX_US 500
 
-/* The Ethernet header from the next hop: adj (the next hop's MAC) at
- * byte 0, then the source word (the port's MAC and the EtherType) over
- * adj's last two bytes. IPv4's two words are adjacent in struct vr_nh:
+/* A forwarded packet's rewrite: TTL or hop limit down by one (IPv4's
+ * checksum with it, vr_ip4_ttl_dec), and the Ethernet header from the
+ * next hop: adj (the next hop's MAC) at byte 0, then the source word
+ * (the port's MAC and the EtherType) over adj's last two bytes. IPv4's two words are adjacent in struct vr_nh:
  * one aligned 16-byte load reads both, each 8-byte half as one access
  * (as each word is written whole), and its halves are stored: three
  * instructions where two loads and two stores took four. */
 static __rte_always_inline void
-fwd_eth_write(uint8_t *eth, const struct vr_nh *nh, bool v4)
+fwd_rewrite(uint8_t *eth, const struct vr_nh *nh, bool v4)
 {
 	uint64_t adj, src_type;
+
+	if (v4)
+		vr_ip4_ttl_dec((struct rte_ipv4_hdr *)(eth + RTE_ETHER_HDR_LEN));
+	else
+		((struct rte_ipv6_hdr *)(eth + RTE_ETHER_HDR_LEN))->hop_limits--;
 
 #ifdef RTE_ARCH_X86_64
 	RTE_BUILD_BUG_ON(offsetof(struct vr_nh, eth_src_ip4) != 8 ||
@@ -102,11 +108,7 @@ fwd_one(struct burst_ctx *c, struct rte_mbuf *m, const struct vr_nh *nh, bool v4
 	uint8_t *eth = rte_pktmbuf_mtod(m, uint8_t *);
 	uint16_t out = nh->port;
 
-	if (v4)
-		vr_ip4_ttl_dec((struct rte_ipv4_hdr *)(eth + RTE_ETHER_HDR_LEN));
-	else
-		((struct rte_ipv6_hdr *)(eth + RTE_ETHER_HDR_LEN))->hop_limits--;
-	fwd_eth_write(eth, nh, v4);
+	fwd_rewrite(eth, nh, v4);
 	c->w->ps[out].tx_pkts++;
 	c->w->ps[out].tx_bytes += m->pkt_len;
 	rte_eth_tx_buffer(out, c->w->id, c->w->txb[out], m);
@@ -401,11 +403,7 @@ fwd_list(struct burst_ctx *c, const struct fwd_ctx *f, struct lookup_list *l,
 			bytes = 0;
 			continue;
 		}
-		if (v4)
-			vr_ip4_ttl_dec((struct rte_ipv4_hdr *)(eth + RTE_ETHER_HDR_LEN));
-		else
-			((struct rte_ipv6_hdr *)(eth + RTE_ETHER_HDR_LEN))->hop_limits--;
-		fwd_eth_write(eth, nh, v4);
+		fwd_rewrite(eth, nh, v4);
 		if (unlikely(!nh_port_is(nh, port))) {
 			i = n + k;
 			fwd_run_close(ev, &nev, port, first, i, bytes);

@@ -174,6 +174,23 @@ vr_fib_ip4_unroutable(uint32_t ip_host)
 }
 
 #ifdef __AVX2__
+/* Routes r_end[k..k+7] as they are for usual entries e (one-path
+ * groups, no tbl8): the next hop (vr_fib_nh_single) is at nh + its id's
+ * low 30 bits * 32, which is e * 16 taken in 32 bits, where the group's
+ * VR_NHG_SINGLE goes and the rest fits (VR_FIB_MAX_NH). base: fp->nh in
+ * every lane. (r_end and k apart, not r_end + k: GCC would compute that
+ * address in the loop for the stores and a call alike.) */
+static inline void
+vr_fib_routes8_usual(uintptr_t *r_end, ptrdiff_t k, __m256i e, __m256i base)
+{
+	__m256i s = _mm256_slli_epi32(e, 4);
+
+	_mm256_storeu_si256((__m256i *)(r_end + k), _mm256_add_epi64(
+		_mm256_cvtepu32_epi64(_mm256_castsi256_si128(s)), base));
+	_mm256_storeu_si256((__m256i *)(r_end + k + 4), _mm256_add_epi64(
+		_mm256_cvtepu32_epi64(_mm256_extracti128_si256(s, 1)), base));
+}
+
 /* The routes of eight addresses a whose tbl24 entries e are not all
  * usual (vr_fib_lookup4_route_bulk; no: the unroutable lanes): tbl8
  * entries with a second gather, for those lanes only (a tbl8 entry is
@@ -196,16 +213,9 @@ vr_fib_route8_odd(const struct vr_fib_fp *fp, const uint8_t *dir, const uint32_t
 		const int *tbl8 = *(const int *const *)(dir + VR_FIB_DIR24_TBL8_PTR_OFF);
 		__m256i idx = _mm256_or_si256(_mm256_slli_epi32(_mm256_srli_epi32(e, 1), 8),
 					      _mm256_and_si256(a, _mm256_set1_epi32(0xff)));
-		const __m256i base = _mm256_set1_epi64x((long long)(uintptr_t)fp->nh);
-		__m256i s;
-
 		e = _mm256_mask_i32gather_epi32(e, tbl8, idx, ext, 4);
-		/* as in vr_fib_lookup4_route_bulk */
-		s = _mm256_slli_epi32(e, 4);
-		_mm256_storeu_si256((__m256i *)(r_end + k), _mm256_add_epi64(
-			_mm256_cvtepu32_epi64(_mm256_castsi256_si128(s)), base));
-		_mm256_storeu_si256((__m256i *)(r_end + k + 4), _mm256_add_epi64(
-			_mm256_cvtepu32_epi64(_mm256_extracti128_si256(s, 1)), base));
+		vr_fib_routes8_usual(r_end, k, e,
+				     _mm256_set1_epi64x((long long)(uintptr_t)fp->nh));
 	}
 	x = _mm256_andnot_si256(no, _mm256_xor_si256(e, one));
 	odd = ~(unsigned int)_mm256_movemask_ps(_mm256_castsi256_ps(
@@ -264,7 +274,7 @@ vr_fib_lookup4_route_bulk(const struct vr_fib_fp *fp, const uint32_t *ips_host,
 
 		asm("" : "+r"(ip_end), "+r"(r_end));
 		for (k = -(ptrdiff_t)n8; k != 0; k += 8) {
-			__m256i a, e, s, x, no;
+			__m256i a, e, x, no;
 
 			asm("" : "+r"(k));
 			a = _mm256_loadu_si256((const __m256i *)(ip_end + k));
@@ -274,15 +284,7 @@ vr_fib_lookup4_route_bulk(const struct vr_fib_fp *fp, const uint32_t *ips_host,
 				_mm256_cmpeq_epi32(_mm256_srli_epi32(a, 24), loopback));
 			/* unroutable lanes are not usual */
 			x = _mm256_andnot_si256(no, _mm256_xor_si256(e, one));
-			/* A usual entry's next hop (vr_fib_nh_single) is at nh +
-			 * its id's low 30 bits * 32: e * 16 taken in 32 bits, where
-			 * the group's VR_NHG_SINGLE goes and the rest fits
-			 * (VR_FIB_MAX_NH). */
-			s = _mm256_slli_epi32(e, 4);
-			_mm256_storeu_si256((__m256i *)(r_end + k), _mm256_add_epi64(
-				_mm256_cvtepu32_epi64(_mm256_castsi256_si128(s)), base));
-			_mm256_storeu_si256((__m256i *)(r_end + k + 4), _mm256_add_epi64(
-				_mm256_cvtepu32_epi64(_mm256_extracti128_si256(s, 1)), base));
+			vr_fib_routes8_usual(r_end, k, e, base);
 			if (unlikely(!_mm256_testc_si256(x, usual)))
 				vr_fib_route8_odd(fp, dir, ip_end, r_end, k, a, e, no);
 		}
