@@ -66,6 +66,7 @@ vrd_stats_sum_worker(unsigned int w, struct vrd_worker_stats *o)
 	o->busy_pkts = s->busy_pkts - b->busy_pkts;
 	o->busy_cycles = s->busy_cycles - b->busy_cycles;
 	o->rx_cycles = s->rx_cycles - b->rx_cycles;
+	o->rx_timed_pkts = s->rx_timed_pkts - b->rx_timed_pkts;
 	o->sleeps = s->sleeps - b->sleeps;
 }
 
@@ -124,6 +125,7 @@ stats_totals(struct vrd_port_stats *tot, struct vrd_worker_stats *wt)
 		wt->busy_cycles += s.busy_cycles;
 		wt->busy_pkts += s.busy_pkts;
 		wt->rx_cycles += s.rx_cycles;
+		wt->rx_timed_pkts += s.rx_timed_pkts;
 	}
 }
 
@@ -220,8 +222,11 @@ stats_json(void)
 	struct vr_fib_mem fm;
 	json_t *ports = json_array(), *workers = json_array();
 
-	ports_foreach(port_json, ports);
+	uint64_t tsc;
 
+	ports_foreach(port_json, ports);
+	/* the workers' counters are read next, within microseconds */
+	tsc = rte_rdtsc();
 	for (unsigned int w = 0; w < vrd.n_workers; w++) {
 		struct vrd_worker_stats s;
 
@@ -236,12 +241,12 @@ stats_json(void)
 			"rx_cycles", (json_int_t)s.rx_cycles,
 			"sleeps", (json_int_t)s.sleeps,
 			"cycles_per_packet", per_pkt(s.busy_cycles, s.busy_pkts),
-			"rx_cycles_per_packet", per_pkt(s.rx_cycles, s.busy_pkts)));
+			"rx_cycles_per_packet", per_pkt(s.rx_cycles, s.rx_timed_pkts)));
 	}
 	stats_totals(&tot, &wt);
 	fib_totals(&fm);
 	return json_pack("{s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I},"
-			 "s:{s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:o,s:f,s:I}}",
+			 "s:{s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:o,s:f,s:I,s:I}}",
 		"ports", ports, "workers", workers,
 		"fib",
 		"ipv4_routes", (json_int_t)vrd_vrfs_route_count(AF_INET),
@@ -267,7 +272,12 @@ stats_json(void)
 		"punts_total", (json_int_t)sum(tot.punts, VRD_PUNT_MAX),
 		"punts", reasons_json(tot.punts, vrd_punt_names, VRD_PUNT_MAX),
 		"cycles_per_packet", per_pkt(wt.busy_cycles, wt.busy_pkts),
-		"tsc_hz", (json_int_t)rte_get_tsc_hz());
+		"tsc_hz", (json_int_t)rte_get_tsc_hz(),
+		/* When the counters were read, so that a client's rate is
+		 * exact: packets between two answers over their tsc's
+		 * difference, not over its own clock's time between requests
+		 * (replay.sh's wall cycles per packet). */
+		"tsc", (json_int_t)tsc);
 }
 
 static void

@@ -113,8 +113,12 @@ struct vrd_worker_stats {
 	uint64_t busy_pkts;          /* packets in those polls */
 	uint64_t busy_cycles;        /* TSC cycles spent handling them,
 	                              * transmit included */
-	uint64_t rx_cycles;          /* in the driver's rx burst calls that
-	                              * returned packets */
+	uint64_t rx_cycles;          /* in the driver's rx burst calls since
+	                              * the last handling, empty ones
+	                              * included, before a call that returned
+	                              * packets in a loop that follows one
+	                              * that did */
+	uint64_t rx_timed_pkts;      /* the packets of those calls */
 	uint64_t sleeps;
 } __rte_cache_aligned;
 

@@ -34,10 +34,22 @@
 # and these together. That pair's own cost is in l3fwd_all, as vrd's
 # one pair per burst is in vrd's figure.
 #
+# The wall figure is the rate as each program runs untimed: the TSC's
+# whole advance over the packets forwarded, receive calls, polls of idle
+# ports and TAPs, callback and bookkeeping included, so cycles per packet
+# at full load, the inverse of the packet rate on one core. vrd's is
+# read from its stats answers (each carries the TSC of its reading,
+# totals.tsc); l3fwd's from a second, untimed copy (l3fwd_busy.h's
+# VR_L3FWD_WALL: stock l3fwd but for a packet count), run in a turn of
+# its own, so that the TSC pairs of the timed copy (two a 32-packet
+# burst) do not slow it. vrd's includes its own busy-cycle counting, as
+# shipped.
+#
 # The last line is one JSON object: each turn's busy cycles per packet for
 # both, their medians and the ratio vrd/l3fwd; the same for the turns'
-# quietest intervals (*_quiet); and for l3fwd_all, l3fwd with its
-# callback (ratio_all, ratio_all_quiet).
+# quietest intervals (*_quiet); for l3fwd_all, l3fwd with its
+# callback (ratio_all, ratio_all_quiet); and the wall figures (*_wall,
+# ratio_wall, and their quietest intervals' ratio_wall_quiet).
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 NROUTES=100000 NPKT=4000 ROUNDS=3 SECS=4
@@ -87,6 +99,12 @@ example_build $W/ex l3fwd "$L3FWD_SED;
   { echo "replay.sh: l3fwd did not build"; exit 1; }
 grep -q '^lpm_parse_ptype_untimed' $W/ex/l3fwd/l3fwd_lpm.c && grep -q 'vr_ptype_account(rte_rdtsc' $W/ex/l3fwd/l3fwd_lpm.c ||
   { echo "replay.sh: l3fwd's packet-type callback was not wrapped"; exit 1; }
+# The untimed copy for the wall figure: stock l3fwd but for a packet
+# count (l3fwd_busy.h's VR_L3FWD_WALL).
+example_build $W/exw l3fwd "/^#include \"l3fwd_lpm_sse.h\"\$/i #define VR_L3FWD_WALL 1
+$L3FWD_SED" || { echo "replay.sh: l3fwd (untimed) did not build"; exit 1; }
+grep -q '^#define VR_L3FWD_WALL 1' $W/exw/l3fwd/l3fwd_lpm.c ||
+  { echo "replay.sh: l3fwd's untimed copy lacks VR_L3FWD_WALL"; exit 1; }
 hugepages_prepare
 taskset -p -c 0 $$ >/dev/null
 
@@ -94,6 +112,12 @@ routes_subset "$NROUTES" $W/routes
 l3fwd_rules $W/routes $W
 pcap_to_vrd $W/routes "$NPKT" $W/in.pcap || { echo "replay.sh: pcap"; exit 1; }
 pcap_vrd_conf $W/vrd.conf $W/routes "net_pcap_p1,rx_pcap=$W/in.pcap,infinite_rx=1"
+
+# interval_sum: all "CYCLES PACKETS" lines together as cycles per packet,
+# or null.
+interval_sum() {
+  awk '{ c += $1; p += $2 } END { if (p > 0) printf "%.1f\n", c / p; else print "null" }'
+}
 
 # interval_min: the lowest of "CYCLES PACKETS" lines (one per interval)
 # as cycles per packet, or null.
@@ -107,13 +131,13 @@ vrd_turn() { # prints the turn's busy cycles per packet, then its quietest inter
   vrd_start $ns $s --fpm off --busy-poll --config $W/vrd.conf \
     -- -m 1024 --no-pci --lcores=0@0,1@1 --file-prefix=$T-rpv >&2 || return 1
   vrctl $s stats clear
-  prev="0 0"
+  prev=$(vrd_sample $s)
   for k in $(seq $((SECS * 10 / 3))); do
     sleep 0.3
-    cur=$(vrctl $s stats --json | jq -r '[([.workers[].busy_cycles] | add), ([.workers[].busy_packets] | add)] | "\(.[0]) \(.[1])"')
+    cur=$(vrd_sample $s)
     echo "$cur $prev"
     prev=$cur
-  done | awk '{ print $1 - $3, $2 - $4 }' > $W/vrd_intervals
+  done | awk '{ print $1 - $4, $2 - $5, $3 - $6 }' > $W/vrd_intervals
   st=$(vrctl $s stats --json)
   kill "$VRD_PID"; wait "$VRD_PID" 2>/dev/null
   # Run in $(...): lib_cleanup never hears of the namespace or the log.
@@ -122,6 +146,13 @@ vrd_turn() { # prints the turn's busy cycles per packet, then its quietest inter
     { echo "replay.sh: vrd did not forward every packet: $(echo "$st" | jq -c '.totals | {rx_packets, tx_packets, drops_total, punts_total}')" >&2; return 1; }
   echo "$st" | jq '.totals.cycles_per_packet * 10 | round / 10'
   interval_min < $W/vrd_intervals
+  # wall: the TSC's advance between answers over the packets between them
+  awk '{ print $3, $2 }' $W/vrd_intervals | interval_sum
+  awk '{ print $3, $2 }' $W/vrd_intervals | interval_min
+}
+# vrd_sample SLICE: "BUSY_CYCLES PACKETS TSC" from one stats answer
+vrd_sample() {
+  vrctl "$1" stats --json | jq -r '[([.workers[].busy_cycles] | add), ([.workers[].busy_packets] | add), .totals.tsc] | "\(.[0]) \(.[1]) \(.[2])"'
 }
 l3fwd_turn() { # the same for l3fwd, then both for l3fwd with its callback
   local p
@@ -137,22 +168,40 @@ l3fwd_turn() { # the same for l3fwd, then both for l3fwd with its callback
     END { if (f && p > 0) printf "%.1f\n", (c + t) / p; else print "null" }' $W/l3fwd.log
   awk '/^l3fwd interval:/ { print $3 + $7, $5 }' $W/l3fwd.log | interval_min
 }
+l3fwd_wall_turn() { # the untimed copy: wall cycles per packet, then the quietest interval's
+  local p
+  l3fwd_cmd $W $T-rpw net_pcap0,rx_pcap=$W/in.pcap,infinite_rx=1 net_null1,no-rx=1 02:00:00:00:00:02
+  L3FWD_CMD[0]=$W/exw/l3fwd/build/l3fwd
+  taskset -c 1 "${L3FWD_CMD[@]}" >$W/l3fwd_wall.log 2>&1 &
+  p=$!; LIB_PIDS+=($p)
+  wait_for 600 grep -q "entering main loop" $W/l3fwd_wall.log || { kill $p; tail -5 $W/l3fwd_wall.log >&2; return 1; }
+  sleep "$SECS"
+  kill $p; wait $p 2>/dev/null
+  awk '/^l3fwd wall:/ { print $3, $5 }' $W/l3fwd_wall.log | interval_sum
+  awk '/^l3fwd wall:/ { print $3, $5 }' $W/l3fwd_wall.log | interval_min
+}
 
-L=() V=() LQ=() VQ=() LA=() LAQ=()
+L=() V=() LQ=() VQ=() LA=() LAQ=() LW=() LWQ=() VW=() VWQ=()
 for r in $(seq "$ROUNDS"); do
   read -r -d '' l lq la laq < <(l3fwd_turn)
   [ -n "${l:-}" ] && [ "$l" != null ] && [ "${lq:-null}" != null ] &&
     [ "${la:-null}" != null ] && [ "${laq:-null}" != null ] || { echo "replay.sh: l3fwd's turn failed"; exit 1; }
-  read -r -d '' v vq < <(vrd_turn)
-  [ -n "${v:-}" ] && [ "${vq:-null}" != null ] || { echo "replay.sh: vrd's turn failed"; exit 1; }
+  read -r -d '' lw lwq < <(l3fwd_wall_turn)
+  [ "${lw:-null}" != null ] && [ "${lwq:-null}" != null ] || { echo "replay.sh: l3fwd's untimed turn failed"; exit 1; }
+  read -r -d '' v vq vw vwq < <(vrd_turn)
+  [ -n "${v:-}" ] && [ "${vq:-null}" != null ] && [ "${vw:-null}" != null ] &&
+    [ "${vwq:-null}" != null ] || { echo "replay.sh: vrd's turn failed"; exit 1; }
   L+=("$l"); V+=("$v"); LQ+=("$lq"); VQ+=("$vq"); LA+=("$la"); LAQ+=("$laq")
-  echo "replay.sh: turn $r: l3fwd $l busy cycles/packet (quietest 0.3 s: $lq; with its packet-type callback $la ($laq)), vrd $v ($vq)"
+  LW+=("$lw"); LWQ+=("$lwq"); VW+=("$vw"); VWQ+=("$vwq")
+  echo "replay.sh: turn $r: l3fwd $l busy cycles/packet (quietest 0.3 s: $lq; with its packet-type callback $la ($laq)), vrd $v ($vq); wall: l3fwd untimed $lw ($lwq), vrd $vw ($vwq)"
 done
 echo "command: $CMDLINE"
 list() { local IFS=,; echo "[$*]"; }
 jq -cn --argjson l "$(list "${L[@]}")" --argjson v "$(list "${V[@]}")" \
   --argjson lq "$(list "${LQ[@]}")" --argjson vq "$(list "${VQ[@]}")" \
   --argjson la "$(list "${LA[@]}")" --argjson laq "$(list "${LAQ[@]}")" \
+  --argjson lw "$(list "${LW[@]}")" --argjson lwq "$(list "${LWQ[@]}")" \
+  --argjson vw "$(list "${VW[@]}")" --argjson vwq "$(list "${VWQ[@]}")" \
   --argjson r "$NROUTES" --argjson n "$NPKT" --argjson s "$SECS" '
   def median: sort | .[length / 2 | floor];
   def ratio(a; b): (a | median) / (b | median) * 1000 | round / 1000;
@@ -163,4 +212,8 @@ jq -cn --argjson l "$(list "${L[@]}")" --argjson v "$(list "${V[@]}")" \
    l3fwd_all_cycles_per_pkt: $la, l3fwd_all_median: ($la | median), ratio_all: ratio($v; $la),
    l3fwd_all_quiet: $laq, l3fwd_all_quiet_median: ($laq | median),
    ratio_all_quiet: ratio($vq; $laq),
+   l3fwd_wall: $lw, vrd_wall: $vw, l3fwd_wall_median: ($lw | median),
+   vrd_wall_median: ($vw | median), ratio_wall: ratio($vw; $lw),
+   l3fwd_wall_quiet: $lwq, vrd_wall_quiet: $vwq, l3fwd_wall_quiet_median: ($lwq | median),
+   vrd_wall_quiet_median: ($vwq | median), ratio_wall_quiet: ratio($vwq; $lwq),
    routes: $r, packets: $n, seconds: $s}'

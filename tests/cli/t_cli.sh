@@ -121,6 +121,14 @@ for _ in $(seq 20); do
 done
 vrctl "$S" stats clear
 [ "$(stat_get "$S" '.totals.rx_packets')" = 0 ] && ok "stats clear zeroes what stats shows" || fail "stats clear"
+# Each answer carries the TSC of its reading (rates between answers);
+# sleep guarantees at least its 0.2 s between them.
+tsc1=$(vrctl "$S" stats --json | jq '.totals.tsc')
+sleep 0.2
+tsc2=$(vrctl "$S" stats --json | jq '[.totals.tsc, .totals.tsc_hz]')
+jq -en --argjson a "$tsc1" --argjson b "$tsc2" '($b[0] - $a) / $b[1] >= 0.2' >/dev/null \
+  && ok "stats carries the TSC of its reading (advanced at least 0.2 s of tsc_hz across a 0.2 s sleep)" \
+  || fail "stats tsc: $tsc1 then $tsc2"
 tel=$(ip netns exec "$NS" /usr/bin/python3 - "$S" <<'PY'
 import json, socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
