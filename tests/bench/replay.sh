@@ -131,13 +131,9 @@ vrd_turn() { # prints the turn's busy cycles per packet, then its quietest inter
   vrd_start $ns $s --fpm off --busy-poll --config $W/vrd.conf \
     -- -m 1024 --no-pci --lcores=0@0,1@1 --file-prefix=$T-rpv >&2 || return 1
   vrctl $s stats clear
-  prev=$(vrd_sample $s)
-  for k in $(seq $((SECS * 10 / 3))); do
-    sleep 0.3
-    cur=$(vrd_sample $s)
-    echo "$cur $prev"
-    prev=$cur
-  done | awk '{ print $1 - $4, $2 - $5, $3 - $6 }' > $W/vrd_intervals
+  vrd_sampler /run/vrplane/$s.sock 0.3 $((SECS * 10 / 3)) > $W/vrd_samples ||
+    { echo "replay.sh: vrd's stats sampler failed" >&2; return 1; }
+  awk 'NR > 1 { print $1 - c, $2 - p, $3 - t } { c = $1; p = $2; t = $3 }' $W/vrd_samples > $W/vrd_intervals
   st=$(vrctl $s stats --json)
   kill "$VRD_PID"; wait "$VRD_PID" 2>/dev/null
   # Run in $(...): lib_cleanup never hears of the namespace or the log.
@@ -150,9 +146,41 @@ vrd_turn() { # prints the turn's busy cycles per packet, then its quietest inter
   awk '{ print $3, $2 }' $W/vrd_intervals | interval_sum
   awk '{ print $3, $2 }' $W/vrd_intervals | interval_min
 }
-# vrd_sample SLICE: "BUSY_CYCLES PACKETS TSC" from one stats answer
-vrd_sample() {
-  vrctl "$1" stats --json | jq -r '[([.workers[].busy_cycles] | add), ([.workers[].busy_packets] | add), .totals.tsc] | "\(.[0]) \(.[1]) \(.[2])"'
+# vrd_sampler SOCKET EVERY N: N + 1 lines "BUSY_CYCLES PACKETS TSC", a
+# stats answer every EVERY seconds, from one process on CPU 0. Not vrctl
+# and jq per sample: starting two processes every 0.3 s on this host (a
+# sample then took 45 ms) slowed the worker on the other CPU, by 1 to
+# 1.5 wall cycles a packet against a turn with two samples only, which
+# l3fwd, printing its own intervals, never paid.
+vrd_sampler() {
+  $PY - "$@" <<'PY'
+import json, socket, sys, time
+path, every, n = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+def sample():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    s.sendall(b'{"argv":["stats"],"json":true}')
+    s.shutdown(socket.SHUT_WR)
+    reply = b""
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        reply += d
+    s.close()
+    head, body = reply.split(b"\n", 1)
+    if json.loads(head)["errno"] != 0:
+        sys.exit("stats: " + head.decode())
+    st = json.loads(body)
+    return (sum(w["busy_cycles"] for w in st["workers"]),
+            sum(w["busy_packets"] for w in st["workers"]), st["totals"]["tsc"])
+due = time.monotonic()
+for i in range(n + 1):
+    print("%d %d %d" % sample(), flush=True)
+    due += every
+    if i < n:
+        time.sleep(max(0.0, due - time.monotonic()))
+PY
 }
 l3fwd_turn() { # the same for l3fwd, then both for l3fwd with its callback
   local p
