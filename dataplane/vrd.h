@@ -23,12 +23,17 @@
 
 /* Packets a worker receives at once, and a tx buffer's size. What a
  * burst costs whatever its size (the calls, the lookup's and the loops'
- * set-up) is shared by more packets at 64 than at DPDK's usual 32: 4
- * instructions a packet fewer (tests/bench/instr.sh), and 0.4 cycles
- * (replay.sh); 128 was no better (VPP takes up to 256 into a frame).
- * Only a busy port fills a burst: the latency it adds is that of 64
- * packets' handling, well under a microsecond. */
-#define VRD_BURST 64
+ * set-up, the polls of idle queues, the TSC reads) is shared by more
+ * packets: at 64 rather than DPDK's usual 32, 4 instructions a packet
+ * fewer (tests/bench/instr.sh); at 128 rather than 64, replay.sh (its
+ * vrd samples no longer disturbed, session 13) gave 20.4 busy cycles a
+ * packet against 21.7 and 36.7 wall cycles against 38.4, medians of six
+ * turns each, the builds alternating. (Session 12 had found 128 worse,
+ * measured while a process started every 0.3 s on the other CPU.) VPP
+ * takes up to 256 into a frame. Only a busy port fills a burst: the
+ * latency it adds is that of 128 packets' handling, about a
+ * microsecond. */
+#define VRD_BURST 128
 #define VRD_MAX_WORKERS 16
 #define VRD_NO_PORT UINT16_MAX
 #define VRD_MAX_ADDRS 64

@@ -567,11 +567,11 @@ vrd_worker_main(void *arg)
 	unsigned int idle = 0, sleep_us = SLEEP_MIN_US;
 	const bool busy_poll = vrd.busy_poll;
 	/* The TSC when the last handling ended, 0 after a loop that received
-	 * nothing. The TSC costs about 23 cycles a read here: it is read
-	 * twice for each receive that returns packets and never for one that
-	 * does not (a worker polls its ports' TAPs and ports that are mostly
-	 * idle each loop: three more reads a loop, about a cycle a packet at
-	 * full load in 64-packet bursts). */
+	 * nothing. A read costs about 23 cycles here: the TSC is read twice
+	 * for each receive that returns packets and never for one that does
+	 * not. (A worker polls its ports' TAPs and mostly idle ports every
+	 * loop: with two ports, their TAPs and a read before every poll,
+	 * three reads a loop more, a cycle a packet in 64-packet bursts.) */
 	uint64_t t_end = 0;
 
 	/* Short sleeps must be short: the default 50 us slack is not. */

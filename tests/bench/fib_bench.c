@@ -27,7 +27,7 @@
 #include "vr_fib.h"
 
 #define N_ADDRS  (1u << 24)    /* 64 MB of addresses: no cache helps */
-#define BURST    32            /* the data plane's burst (VRD_BURST) */
+#define BURST    32            /* DPDK's usual burst (vrd's: VRD_BURST) */
 #define ROUNDS   5             /* alternating timed rounds per table */
 #define MIN_SECS 1.0           /* each round runs at least this long */
 #define N_NH     8
