@@ -25,15 +25,16 @@
  * burst costs whatever its size (the calls, the lookup's and the loops'
  * set-up, the polls of idle queues, the TSC reads) is shared by more
  * packets: at 64 rather than DPDK's usual 32, 4 instructions a packet
- * fewer (tests/bench/instr.sh); at 128 rather than 64, replay.sh (its
- * vrd samples no longer disturbed, session 13) gave 20.4 busy cycles a
- * packet against 21.7 and 36.7 wall cycles against 38.4, medians of six
- * turns each, the builds alternating. (Session 12 had found 128 worse,
- * measured while a process started every 0.3 s on the other CPU.) VPP
- * takes up to 256 into a frame. Only a busy port fills a burst: the
- * latency it adds is that of 128 packets' handling, about a
- * microsecond. */
-#define VRD_BURST 128
+ * fewer (tests/bench/instr.sh). 128 is faster when nothing else touches
+ * the packets (replay.sh, session 13: 20.4 busy and 36.7 wall cycles a
+ * packet against 21.7 and 38.4) but slower on virtio-user, vrd's port
+ * in a container, where a vhost-user peer on the other CPU copies every
+ * packet: versus.sh at 512 bytes, 12 pairs each, gave vrd a median 4.87
+ * Mpps at 128 against 5.02 at 64, and above l3fwd in 6 pairs of 12
+ * against all 12 (docs/performance.md). Only a busy port fills a
+ * burst: the latency it adds is that of 64 packets' handling, well
+ * under a microsecond. */
+#define VRD_BURST 64
 #define VRD_MAX_WORKERS 16
 #define VRD_NO_PORT UINT16_MAX
 #define VRD_MAX_ADDRS 64

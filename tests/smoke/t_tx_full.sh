@@ -3,7 +3,7 @@
 # out of a virtio-user port (p2) whose vhost-user backend, vrgen, is
 # stopped (SIGSTOP), so that p2's ring fills and rte_eth_tx_burst returns
 # less than it was given. Both of vrd's transmit paths meet it: whole
-# bursts (VRD_BURST, 128) go to the driver as they are (tx_run_send), the
+# bursts (VRD_BURST, 64) go to the driver as they are (tx_run_send), the
 # last partial burst through the port's tx buffer and its flush. Every
 # refused packet must be counted as tx_full, taken out of tx_packets and
 # tx_bytes, and freed:
@@ -15,7 +15,7 @@
 # timeout: 180
 source "$(dirname "$0")/../lib.sh"
 VRGEN=$BUILD/dataplane/gen/vrgen
-N1=8010 N2=1000      # 8010 = 62 bursts of 128 and one of 74
+N1=8010 N2=1000      # 8010 = 125 bursts of 64 and one of 10
 command -v jq >/dev/null || skip "jq is not installed"
 "$PY" -c 'import scapy' 2>/dev/null || skip "python3-scapy is not installed"
 [ -x "$VRD" ] && [ -x "$VRCTL" ] && [ -x "$VRGEN" ] || skip "vrd, vrctl and vrgen are not built ($BUILD)"
