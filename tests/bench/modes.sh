@@ -163,7 +163,7 @@ vrd_drops() {
   d=$(vrctl "$1" stats --json | jq -c '.totals.drops | with_entries(select(.value > 0))') || return
   dut_drops vrd "$d"
 }
-vrd_down() { kill "$VRD_PID" 2>/dev/null; wait "$VRD_PID" 2>/dev/null; ip netns del "$1"; }
+vrd_down() { kill "$VRD_PID" 2>/dev/null; wait "$VRD_PID" 2>/dev/null; VRD_PID=; ip netns del "$1"; }
 
 run_native() {
   local s=$T-n ns=${T}n
@@ -202,7 +202,8 @@ example_run() {
   shift 3
   "$@" >$W/$dut.log 2>&1 &
   p=$!; LIB_PIDS+=($p)
-  wait_for "$wait" grep -q "entering main loop" $W/$dut.log || { tail $W/$dut.log; return 1; }
+  wait_for "$wait" grep -q "entering main loop" $W/$dut.log ||
+    { echo "modes.sh: $dut did not reach its main loop in $wait s"; tail -3 $W/$dut.log; return 1; }
   gen_finish "$mac" || return 1
   kill $p; wait $p 2>/dev/null
   # l3fwd prints its busy cycles over the search as it leaves
@@ -228,7 +229,9 @@ run_l3fwd() {
   l3fwd_rules $ROUTES $W
   gen_start "net_vhost0,iface=$W/a.sock,queues=1" "net_vhost1,iface=$W/b.sock,queues=1" || return 1
   l3fwd_cmd $W $T-l3 "$(virtio_dev 0 $W/a.sock mac=$L3FWD_MAC)" "$(virtio_dev 1 $W/b.sock)" $GEN_RX_MAC
-  example_run l3fwd $L3FWD_MAC 120 "${L3FWD_CMD[@]}"
+  # The full table takes l3fwd minutes to load: rte_lpm's rule_add scans
+  # the rules of the new one's depth.
+  example_run l3fwd $L3FWD_MAC 600 "${L3FWD_CMD[@]}"
 }
 
 OVS_MAC1=02:00:00:00:0d:01 OVS_MAC2=02:00:00:00:0d:02
@@ -420,11 +423,25 @@ run_linux() {
 }
 
 # run_one MODE SIZE: one row (MODE passed mode_check).
+# A failed row stops what it started, or the rows after it would share
+# CPU 1 with a DUT still polling (and vrgen's sockets with its ports).
 run_one() {
-  local MODE=$1 SIZE=$2 PIN=one
+  local MODE=$1 SIZE=$2 PIN=one n=${#LIB_PIDS[@]}
   [[ $MODE == vm-*@* ]] && PIN=${MODE#*@}
-  run_${MODE%@*} || echo "modes.sh: $MODE ${SIZE}B failed"
+  run_${MODE%@*} || { echo "modes.sh: $MODE ${SIZE}B failed"; FAILED+=("$MODE ${SIZE}B, pass $REP"); row_abort "$n"; }
   rm -f $W/*.sock
+}
+row_abort() { # N: the length of LIB_PIDS before the row
+  local p ns
+  kill "$GEN" 2>/dev/null; wait "$GEN" 2>/dev/null
+  for p in "${LIB_PIDS[@]:$1}"; do
+    [ "$p" = "${VM_MUX:-}" ] && continue # run_vm's own (vm_mux_stop, vm_stop)
+    kill "$p" 2>/dev/null; wait "$p" 2>/dev/null
+  done
+  [ -n "${VRD_PID:-}" ] && { kill "$VRD_PID" 2>/dev/null; wait "$VRD_PID" 2>/dev/null; VRD_PID=; }
+  for ns in ${T}n ${T}v ${T}k ${T}x ${T}lr; do ip netns del "$ns" 2>/dev/null; done
+  for p in g0 g1 g2; do ip link del $p 2>/dev/null; done
+  return 0
 }
 
 # With --repeat N the whole matrix runs N times, one pass after the
@@ -434,7 +451,7 @@ run_one() {
 # the next size: a machine whose speed drifts (a VM whose host moves its
 # vCPUs) then weighs on the DUTs compared at a size alike, instead of on
 # all sizes of one DUT. A guest boots once per mode, for all its sizes.
-HOST_MODES= VM_MODES=
+HOST_MODES= VM_MODES= FAILED=()
 for MODE in $MODES; do
   case $MODE in vm-*) VM_MODES+=" $MODE";; *) HOST_MODES+=" $MODE";; esac
 done
@@ -542,8 +559,15 @@ fi
     jq -r 'select(.dut_drops != {}) | "- \(.mode) \(.frame_size)B: \(.dut_drops | to_entries | map("\(.key) \(.value)") | join(", "))"' "$OUT/dut.jsonl"
     echo
   fi
+  if [ ${#FAILED[@]} -gt 0 ]; then
+    echo "Failed rows (the reason is in the run's output; their medians have fewer passes, or the row is missing):"
+    echo
+    for s in "${FAILED[@]}"; do echo "- $s"; done
+    echo
+  fi
   echo "Skipped:"
   for s in "${SKIPPED[@]}"; do echo "- $s"; done
 } > "$OUT/report.md"
 cat "$OUT/report.md"
-jq -cn --arg csv "$CSV" --argjson rows "$(($(wc -l < "$CSV") - 1))" --arg report "$OUT/report.md" '{csv: $csv, rows: $rows, report: $report}'
+jq -cn --arg csv "$CSV" --argjson rows "$(($(wc -l < "$CSV") - 1))" --argjson failed ${#FAILED[@]} \
+  --arg report "$OUT/report.md" '{csv: $csv, rows: $rows, failed: $failed, report: $report}'

@@ -102,7 +102,11 @@ dut_start() {
     l3fwd_cmd "$W" "$T-l3" "$d1" "$d2" "$GEN_RX_MAC"
     taskset -c 1 "${L3FWD_CMD[@]}" >"$W/dut.log" 2>&1 &
     DP=$!; LIB_PIDS+=("$DP")
-    for _ in $(seq 1200); do grep -q 'entering main loop' "$W/dut.log" && break; sleep 0.1; done
+    # The full table takes l3fwd minutes to load (rte_lpm's rule_add scans
+    # the rules of its depth), and its ports' MACs print before that.
+    for _ in $(seq 6000); do grep -q 'entering main loop' "$W/dut.log" && break; sleep 0.1; done
+    grep -q 'entering main loop' "$W/dut.log" ||
+      { echo "versus.sh: l3fwd did not reach its main loop in 600 s" >&2; tail -3 "$W/dut.log" >&2; return 1; }
     # l3fwd prints each port's MAC as "Port N ... Address:XX:XX:..."
     MAC=$(grep -o 'Address:[0-9A-Fa-f:]*' "$W/dut.log" | head -1 | cut -d: -f2- | tr 'A-F' 'a-f')
   else
