@@ -74,6 +74,49 @@ L3FWD_SED='s/#define IPV4_L3FWD_LPM_MAX_RULES .*/#define IPV4_L3FWD_LPM_MAX_RULE
   s|^#include "l3fwd_lpm_sse.h"$|&\n#include "'"$BENCH_DIR"'/l3fwd_busy.h"|;
   s/^\t\t\tl3fwd_lpm_send_packets(nb_rx, pkts_burst,$/\t\t\tvr_timed_send(nb_rx, pkts_burst,/'
 
+# l3fwd's packet-type callback, timed. With --parse-ptype l3fwd reads
+# each frame's EtherType in a receive callback (lpm_cb_parse_ptype),
+# inside the receive call and so outside its busy cycles, work vrd does
+# inside its own. On virtio-user that callback is also the first touch of
+# headers the generator wrote on the other core: 10 to 13 cycles a packet
+# at 64 bytes (versus.sh), against about 2 in replay.sh, where the data is
+# in the core's cache. L3FWD_PTYPE_SED, after $L3FWD_SED, renames the
+# callback and puts a wrapper of its name in its place that wraps its
+# non-empty calls in a TSC pair (l3fwd_busy.h's vr_ptype_account; the
+# pair's own cost, about 1.5 cycles a packet in 32-packet bursts, is
+# counted with it, as vrd's one pair a burst is in vrd's figure).
+L3FWD_PTYPE_WRAPPER='uint16_t\
+lpm_cb_parse_ptype(uint16_t port, uint16_t queue, struct rte_mbuf *pkts[],\
+		   uint16_t nb_pkts, uint16_t max_pkts, void *user_param)\
+{\
+	uint64_t t0;\
+	uint16_t r;\
+\
+	if (nb_pkts == 0)\
+		return 0;\
+	t0 = rte_rdtsc();\
+	r = lpm_parse_ptype_untimed(port, queue, pkts, nb_pkts, max_pkts, user_param);\
+	vr_ptype_account(rte_rdtsc() - t0);\
+	return r;\
+}\
+'
+# shellcheck disable=SC2034 # for the scripts that source this file
+L3FWD_PTYPE_SED='/^uint16_t$/{N;s/^uint16_t\nlpm_cb_parse_ptype(uint16_t port __rte_unused/static uint16_t\nlpm_parse_ptype_untimed(uint16_t port __rte_unused/};
+  /^\/\* Return ipv4\/ipv6 lpm fwd lookup struct. \*\/$/i '"$L3FWD_PTYPE_WRAPPER"
+
+# l3fwd_ptype_check DIR: whether example_build DIR l3fwd wrapped the
+# callback (a DPDK whose l3fwd_lpm.c differs would leave it untimed).
+l3fwd_ptype_check() {
+  grep -q '^lpm_parse_ptype_untimed' "$1/l3fwd/l3fwd_lpm.c" && grep -q 'vr_ptype_account(rte_rdtsc' "$1/l3fwd/l3fwd_lpm.c"
+}
+
+# l3fwd_all LOG: l3fwd's busy cycles and its callback's together, per
+# packet (the figure to set beside vrd's), or null.
+l3fwd_all() {
+  awk '/^l3fwd busy:/ { c = $3; p = $5 } /^l3fwd ptype:/ { t = $3; f = 1 }
+    END { if (f && p > 0) printf "%.1f\n", (c + t) / p; else print "null" }' "$1"
+}
+
 # l3fwd_busy LOG: l3fwd's busy cycles per packet from its exit line, or
 # null.
 l3fwd_busy() {

@@ -76,28 +76,10 @@ TABLE=$SHARED/data/fullview-2024-v4.txt.gz
 W=/tmp/$T.replay; mkdir -p $W
 trap 'lib_cleanup; rm -rf $W' EXIT
 ninja -C "$BUILD" dataplane/vrd ctl/vrctl >$W/build.log 2>&1 || { tail -20 $W/build.log; echo "replay.sh: build failed"; exit 1; }
-# The callback renamed, and a wrapper of that name timing its non-empty
-# calls (see above).
-PTYPE_TIMED='uint16_t\
-lpm_cb_parse_ptype(uint16_t port, uint16_t queue, struct rte_mbuf *pkts[],\
-		   uint16_t nb_pkts, uint16_t max_pkts, void *user_param)\
-{\
-	uint64_t t0;\
-	uint16_t r;\
-\
-	if (nb_pkts == 0)\
-		return 0;\
-	t0 = rte_rdtsc();\
-	r = lpm_parse_ptype_untimed(port, queue, pkts, nb_pkts, max_pkts, user_param);\
-	vr_ptype_account(rte_rdtsc() - t0);\
-	return r;\
-}\
-'
-example_build $W/ex l3fwd "$L3FWD_SED;
-  /^uint16_t$/{N;s/^uint16_t\nlpm_cb_parse_ptype(uint16_t port __rte_unused/static uint16_t\nlpm_parse_ptype_untimed(uint16_t port __rte_unused/};
-  /^\/\* Return ipv4\/ipv6 lpm fwd lookup struct. \*\/$/i $PTYPE_TIMED" ||
+# The callback timed (bench_lib.sh's L3FWD_PTYPE_SED; see above).
+example_build $W/ex l3fwd "$L3FWD_SED;$L3FWD_PTYPE_SED" ||
   { echo "replay.sh: l3fwd did not build"; exit 1; }
-grep -q '^lpm_parse_ptype_untimed' $W/ex/l3fwd/l3fwd_lpm.c && grep -q 'vr_ptype_account(rte_rdtsc' $W/ex/l3fwd/l3fwd_lpm.c ||
+l3fwd_ptype_check $W/ex ||
   { echo "replay.sh: l3fwd's packet-type callback was not wrapped"; exit 1; }
 # The untimed copy for the wall figure: stock l3fwd but for a packet
 # count (l3fwd_busy.h's VR_L3FWD_WALL).
@@ -192,8 +174,7 @@ l3fwd_turn() { # the same for l3fwd, then both for l3fwd with its callback
   kill $p; wait $p 2>/dev/null
   l3fwd_busy $W/l3fwd.log
   awk '/^l3fwd interval:/ { print $3, $5 }' $W/l3fwd.log | interval_min
-  awk '/^l3fwd busy:/ { c = $3; p = $5 } /^l3fwd ptype:/ { t = $3; f = 1 }
-    END { if (f && p > 0) printf "%.1f\n", (c + t) / p; else print "null" }' $W/l3fwd.log
+  l3fwd_all $W/l3fwd.log
   awk '/^l3fwd interval:/ { print $3 + $7, $5 }' $W/l3fwd.log | interval_min
 }
 l3fwd_wall_turn() { # the untimed copy: wall cycles per packet, then the quietest interval's

@@ -35,9 +35,14 @@
 # around each non-empty burst's handling, the receive call left out (vrd's
 # own counters; l3fwd's from tests/bench/l3fwd_busy.h, built into the
 # script's copy of l3fwd). They depend little on who the bottleneck is.
+# l3fwd's are given twice: its loop's, and with its packet-type callback
+# (bench_lib.sh's L3FWD_PTYPE_SED), which runs inside the receive call
+# and is its first touch of each header vrgen wrote on the other core
+# (10 to 13 cycles a packet at 64 bytes): the second is the one to set
+# beside vrd's, whose own first touch is in its busy cycles.
 #
 # The last line is one JSON object: every run's rates, each DUT's busy cycles
-# per packet in each run, vrgen's share of CPU 0 in each run, and the
+# per packet in each run (l3fwd's with its callback too), vrgen's share of CPU 0 in each run, and the
 # median of the pairs' ratios vrd/l3fwd.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
@@ -74,7 +79,8 @@ mkdir -p "$W"
 trap 'lib_cleanup; rm -rf "$W"' EXIT
 ninja -C "$BUILD" dataplane/vrd ctl/vrctl dataplane/gen/vrgen >"$W/build.log" 2>&1 ||
   { tail -30 "$W/build.log"; echo "versus.sh: build failed"; exit 1; }
-example_build "$W/ex" l3fwd "$L3FWD_SED" || { echo "versus.sh: l3fwd did not build"; exit 1; }
+example_build "$W/ex" l3fwd "$L3FWD_SED;$L3FWD_PTYPE_SED" || { echo "versus.sh: l3fwd did not build"; exit 1; }
+l3fwd_ptype_check "$W/ex" || { echo "versus.sh: l3fwd's packet-type callback was not wrapped"; exit 1; }
 ROUTES=$W/routes
 routes_subset "$NROUTES" "$ROUTES"
 l3fwd_rules "$ROUTES" "$W"
@@ -119,8 +125,9 @@ dut_start() {
   [ -n "$MAC" ] || { echo "versus.sh: $dut did not start" >&2; tail -5 "$W/dut.log" >&2; return 1; }
 }
 
-# gen_run DUT: one run; prints "MPPS CYCLES SHARE": CYCLES the DUT's busy
-# cycles per packet (both count them alike), SHARE the part of CPU 0 that
+# gen_run DUT: one run; prints "MPPS CYCLES ALL SHARE": CYCLES the DUT's
+# busy cycles per packet (both count them alike), ALL l3fwd's with its
+# packet-type callback (vrd's: the same as CYCLES), SHARE the part of CPU 0 that
 # vrgen's polling thread got from the go to the end (schedstat), which
 # tells whether the DUT's threads on CPU 0 (vrd's control thread; l3fwd
 # has none there) took any from it.
@@ -128,7 +135,7 @@ dut_start() {
 # start first; with vhost, the DUT's are, and vrgen's receiving
 # virtio-user port takes a fixed MAC the DUT is told in advance.
 gen_run() {
-  local dut=$1 cyc=null s=$T-v ns=${T}v g0 g1 t0 t1
+  local dut=$1 cyc=null all=null s=$T-v ns=${T}v g0 g1 t0 t1
   rm -f "$W/a.sock" "$W/b.sock" "$W/go"
   if [ "$DUT_PORTS" = virtio ]; then
     gen_start "net_vhost0,iface=$W/a.sock,queues=1" "net_vhost1,iface=$W/b.sock,queues=1" || return 1
@@ -143,34 +150,34 @@ gen_run() {
   sleep $((SECS + 2))
   g1=$(sched_ns "$GP"); t1=$(date +%s%N)
   if [ "$dut" = vrd ]; then
-    cyc=$(vrd_cycles "$s")
+    cyc=$(vrd_cycles "$s"); all=$cyc
   fi
   kill -TERM "$GP"; wait "$GP" 2>/dev/null
   kill "$DP"; wait "$DP" 2>/dev/null
   # l3fwd prints its busy cycles as it exits (l3fwd_busy.h).
-  [ "$dut" = l3fwd ] && cyc=$(l3fwd_busy "$W/dut.log")
+  [ "$dut" = l3fwd ] && { cyc=$(l3fwd_busy "$W/dut.log"); all=$(l3fwd_all "$W/dut.log"); }
   [ "$dut" = vrd ] && { ip netns del "$ns"; rm -rf /var/run/dpdk/*"$s"*; }
   rm -rf /var/run/dpdk/*"$T"-gen* /var/run/dpdk/*"$T"-l3*
   # vrgen's summary covers the measured part only (after the warm-up).
   local mpps; mpps=$(tail -n 1 "$W/gen.log" | jq '.rx_mpps' 2>/dev/null)
   [ -n "$mpps" ] && [ "$mpps" != null ] || { echo "versus.sh: no vrgen summary" >&2; tail -5 "$W/gen.log" >&2; return 1; }
-  echo "$mpps $cyc $(printf '%.4f' "$(echo "($g1 - $g0) / ($t1 - $t0)" | bc -l)")"
+  echo "$mpps $cyc $all $(printf '%.4f' "$(echo "($g1 - $g0) / ($t1 - $t0)" | bc -l)")"
 }
 
-L3=() LC=() VR=() CY=() GL=() GV=()
+L3=() LC=() LA=() VR=() CY=() GL=() GV=()
 for p in $(seq "$PAIRS"); do
   gen_run l3fwd >"$W/run" || exit 1
-  read -r m lc gl <"$W/run"
-  L3+=("$m"); LC+=("$lc"); GL+=("$gl")
+  read -r m lc la gl <"$W/run"
+  L3+=("$m"); LC+=("$lc"); LA+=("$la"); GL+=("$gl")
   gen_run vrd >"$W/run" || exit 1
-  read -r v c gv <"$W/run"
+  read -r v c _ gv <"$W/run"
   VR+=("$v"); CY+=("$c"); GV+=("$gv")
-  echo "versus.sh: pair $p: l3fwd $m Mpps ($lc busy cycles/packet), vrd $v Mpps ($c), vrd/l3fwd $(echo "$v / $m" | bc -l | cut -c1-5); vrgen's share of CPU 0: $gl, $gv"
+  echo "versus.sh: pair $p: l3fwd $m Mpps ($lc busy cycles/packet, $la with its callback), vrd $v Mpps ($c), vrd/l3fwd $(echo "$v / $m" | bc -l | cut -c1-5); vrgen's share of CPU 0: $gl, $gv"
 done
 jq -c -n --argjson l "[$(IFS=,; echo "${L3[*]}")]" --argjson v "[$(IFS=,; echo "${VR[*]}")]" \
-  --argjson c "[$(IFS=,; echo "${CY[*]}")]" --argjson lc "[$(IFS=,; echo "${LC[*]}")]" --argjson r "$NROUTES" --argjson s "$SECS" \
+  --argjson c "[$(IFS=,; echo "${CY[*]}")]" --argjson lc "[$(IFS=,; echo "${LC[*]}")]" --argjson la "[$(IFS=,; echo "${LA[*]}")]" --argjson r "$NROUTES" --argjson s "$SECS" \
   --argjson f "$FRAME" --argjson q "$QUEUE_SIZE" \
   --argjson gl "[$(IFS=,; echo "${GL[*]}")]" --argjson gv "[$(IFS=,; echo "${GV[*]}")]" \
-  '{l3fwd_mpps: $l, vrd_mpps: $v, vrd_cycles_per_pkt: $c, l3fwd_cycles_per_pkt: $lc, routes: $r, seconds: $s,
+  '{l3fwd_mpps: $l, vrd_mpps: $v, vrd_cycles_per_pkt: $c, l3fwd_cycles_per_pkt: $lc, l3fwd_all_cycles_per_pkt: $la, routes: $r, seconds: $s,
     frame_size: $f, queue_size: $q, gen_cpu_share_l3fwd: $gl, gen_cpu_share_vrd: $gv,
     ratio_median: ([range(0; $l | length)] | map($v[.] / $l[.]) | sort | .[length / 2 | floor] * 1000 | round / 1000)}'
