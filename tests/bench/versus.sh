@@ -41,9 +41,10 @@
 # (10 to 13 cycles a packet at 64 bytes): the second is the one to set
 # beside vrd's, whose own first touch is in its busy cycles.
 #
-# The last line is one JSON object: every run's rates, each DUT's busy cycles
-# per packet in each run (l3fwd's with its callback too), vrgen's share of CPU 0 in each run, and the
-# median of the pairs' ratios vrd/l3fwd.
+# The last line is one JSON object: every run's rates, each DUT's busy
+# cycles per packet in each run (l3fwd's with its callback too), vrgen's
+# share of CPU 0 in each run, and the median of the pairs' ratios
+# vrd/l3fwd.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 
@@ -127,8 +128,8 @@ dut_start() {
 
 # gen_run DUT: one run; prints "MPPS CYCLES ALL SHARE": CYCLES the DUT's
 # busy cycles per packet (both count them alike), ALL l3fwd's with its
-# packet-type callback (vrd's: the same as CYCLES), SHARE the part of CPU 0 that
-# vrgen's polling thread got from the go to the end (schedstat), which
+# packet-type callback (vrd's: the same as CYCLES), SHARE the part of
+# CPU 0 that vrgen's polling thread got from the go to the end (schedstat), which
 # tells whether the DUT's threads on CPU 0 (vrd's control thread; l3fwd
 # has none there) took any from it.
 # With --dut-ports virtio, vrgen's vhost-user ports are the servers and
