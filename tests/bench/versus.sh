@@ -111,8 +111,7 @@ dut_start() {
     DP=$!; LIB_PIDS+=("$DP")
     # The full table takes l3fwd minutes to load (rte_lpm's rule_add scans
     # the rules of its depth), and its ports' MACs print before that.
-    for _ in $(seq 6000); do grep -q 'entering main loop' "$W/dut.log" && break; sleep 0.1; done
-    grep -q 'entering main loop' "$W/dut.log" ||
+    wait_for 600 grep -q 'entering main loop' "$W/dut.log" ||
       { echo "versus.sh: l3fwd did not reach its main loop in 600 s" >&2; tail -3 "$W/dut.log" >&2; return 1; }
     # l3fwd prints each port's MAC as "Port N ... Address:XX:XX:..."
     MAC=$(grep -o 'Address:[0-9A-Fa-f:]*' "$W/dut.log" | head -1 | cut -d: -f2- | tr 'A-F' 'a-f')
@@ -129,8 +128,8 @@ dut_start() {
 # gen_run DUT: one run; prints "MPPS CYCLES ALL SHARE": CYCLES the DUT's
 # busy cycles per packet (both count them alike), ALL l3fwd's with its
 # packet-type callback (vrd's: the same as CYCLES), SHARE the part of
-# CPU 0 that vrgen's polling thread got from the go to the end (schedstat), which
-# tells whether the DUT's threads on CPU 0 (vrd's control thread; l3fwd
+# CPU 0 that vrgen's polling thread got from the go to the end
+# (schedstat), which tells whether the DUT's threads on CPU 0 (vrd's control thread; l3fwd
 # has none there) took any from it.
 # With --dut-ports virtio, vrgen's vhost-user ports are the servers and
 # start first; with vhost, the DUT's are, and vrgen's receiving
