@@ -3,6 +3,7 @@
  * workers' rx assignments, republished whenever a port is added. */
 #include <ctype.h>
 #include <errno.h>
+#include <stdalign.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,12 +28,36 @@ vrd_port_by_id(uint16_t id)
 	return id < RTE_MAX_ETHPORTS && vrd.ports[id].used ? &vrd.ports[id] : NULL;
 }
 
-/* Called from rte_eth_tx_buffer*() in the worker that owns the buffer. */
+/* What a tx buffer's refusal callback needs: the queue to retry on and
+ * the counters. Lives right after the buffer, in the same allocation. */
+struct tx_refused_ctx {
+	struct vrd_port_stats *ps;
+	uint16_t port, queue;
+};
+
+/* Called from rte_eth_tx_buffer*() and the forwarding loop's whole-run
+ * transmits, in the worker that owns the buffer, with what the driver
+ * did not take. A virtio ring frees room in steps as its consumer, on
+ * another core, takes what it holds: the driver is asked again while it
+ * still takes some (as VPP's and OVS-DPDK's transmits do), at most
+ * VRD_TX_RETRIES times: a port whose consumer stopped costs one call
+ * more, not a wait, so that no other port's packets wait behind it.
+ * What is left is dropped as tx_full. */
 static void
 tx_refused(struct rte_mbuf **pkts, uint16_t unsent, void *arg)
 {
-	struct vrd_port_stats *s = arg;
+	const struct tx_refused_ctx *c = arg;
+	struct vrd_port_stats *s = c->ps;
 
+	for (unsigned int r = 0; r < VRD_TX_RETRIES && unsent > 0; r++) {
+		uint16_t sent = rte_eth_tx_burst(c->port, c->queue, pkts, unsent);
+
+		if (sent == 0)
+			break;
+		s->tx_retried += sent;
+		pkts += sent;
+		unsent -= sent;
+	}
 	s->drops[VRD_DROP_TX_FULL] += unsent;
 	s->tx_pkts -= unsent;
 	for (uint16_t i = 0; i < unsent; i++) {
@@ -44,18 +69,26 @@ tx_refused(struct rte_mbuf **pkts, uint16_t unsent, void *arg)
 static int
 tx_buffers_create(uint16_t port)
 {
+	const size_t buf_size = RTE_ALIGN_CEIL(RTE_ETH_TX_BUFFER_SIZE(VRD_BURST),
+					       alignof(struct tx_refused_ctx));
+
 	for (unsigned int i = 0; i < vrd.n_workers; i++) {
 		struct vrd_worker *w = vrd.workers[i];
 		struct rte_eth_dev_tx_buffer *b;
+		struct tx_refused_ctx *c;
 
 		if (w->txb[port] != NULL)
 			continue;
-		b = rte_zmalloc_socket("vrd_txb", RTE_ETH_TX_BUFFER_SIZE(VRD_BURST),
-				       0, rte_lcore_to_socket_id(w->lcore));
+		b = rte_zmalloc_socket("vrd_txb", buf_size + sizeof(*c), 0,
+				       rte_lcore_to_socket_id(w->lcore));
 		if (b == NULL)
 			return -ENOMEM;
 		rte_eth_tx_buffer_init(b, VRD_BURST);
-		rte_eth_tx_buffer_set_err_callback(b, tx_refused, &w->ps[port]);
+		c = (struct tx_refused_ctx *)((char *)b + buf_size);
+		c->ps = &w->ps[port];
+		c->port = port;
+		c->queue = (uint16_t)w->id;
+		rte_eth_tx_buffer_set_err_callback(b, tx_refused, c);
 		w->txb[port] = b;
 	}
 	return 0;

@@ -25,6 +25,7 @@ port_add_into(struct vrd_port_stats *tot, const struct vrd_port_stats *s)
 	tot->tx_pkts += s->tx_pkts;
 	tot->tx_bytes += s->tx_bytes;
 	tot->fragmented += s->fragmented;
+	tot->tx_retried += s->tx_retried;
 	for (int i = 0; i < VRD_DROP_MAX; i++)
 		tot->drops[i] += s->drops[i];
 	for (int i = 0; i < VRD_PUNT_MAX; i++)
@@ -54,6 +55,7 @@ vrd_stats_sum_port(uint16_t port, struct vrd_port_stats *o)
 	for (int i = 0; i < VRD_PUNT_MAX; i++)
 		o->punts[i] -= b->punts[i];
 	o->fragmented -= b->fragmented;
+	o->tx_retried -= b->tx_retried;
 }
 
 void
@@ -174,13 +176,14 @@ port_json(const struct vrd_port *vp, const struct vrd_port_stats *sp,
 	  const struct vrd_port_stats *tp, void *arg)
 {
 	json_array_append_new(arg, json_pack(
-		"{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:{s:I,s:I,s:I}}",
+		"{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:{s:I,s:I,s:I}}",
 		"name", vp->name,
 		"fragmented", (json_int_t)sp->fragmented,
 		"rx_packets", (json_int_t)sp->rx_pkts,
 		"rx_bytes", (json_int_t)sp->rx_bytes,
 		"tx_packets", (json_int_t)sp->tx_pkts,
 		"tx_bytes", (json_int_t)sp->tx_bytes,
+		"tx_retried", (json_int_t)sp->tx_retried,
 		"drops_total", (json_int_t)sum(sp->drops, VRD_DROP_MAX),
 		"drops", reasons_json(sp->drops, vrd_drop_names, VRD_DROP_MAX),
 		"punts", reasons_json(sp->punts, vrd_punt_names, VRD_PUNT_MAX),
@@ -246,7 +249,7 @@ stats_json(void)
 	stats_totals(&tot, &wt);
 	fib_totals(&fm);
 	return json_pack("{s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I},"
-			 "s:{s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:o,s:f,s:I,s:I}}",
+			 "s:{s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:o,s:f,s:I,s:I}}",
 		"ports", ports, "workers", workers,
 		"fib",
 		"ipv4_routes", (json_int_t)vrd_vrfs_route_count(AF_INET),
@@ -267,6 +270,7 @@ stats_json(void)
 		"rx_bytes", (json_int_t)tot.rx_bytes,
 		"tx_packets", (json_int_t)tot.tx_pkts,
 		"tx_bytes", (json_int_t)tot.tx_bytes,
+		"tx_retried", (json_int_t)tot.tx_retried,
 		"drops_total", (json_int_t)sum(tot.drops, VRD_DROP_MAX),
 		"drops", reasons_json(tot.drops, vrd_drop_names, VRD_DROP_MAX),
 		"punts_total", (json_int_t)sum(tot.punts, VRD_PUNT_MAX),

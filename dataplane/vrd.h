@@ -35,6 +35,9 @@
  * burst: the latency it adds is that of 64 packets' handling, well
  * under a microsecond. */
 #define VRD_BURST 64
+/* How many times a driver that refused part of a transmit but took
+ * some is asked again (ports.c's tx_refused). */
+#define VRD_TX_RETRIES 4
 #define VRD_MAX_WORKERS 16
 #define VRD_NO_PORT UINT16_MAX
 #define VRD_MAX_ADDRS 64
@@ -111,6 +114,8 @@ struct vrd_port_stats {
 	uint64_t drops[VRD_DROP_MAX];
 	uint64_t punts[VRD_PUNT_MAX];
 	uint64_t fragmented;         /* IPv4 packets split to fit the MTU */
+	uint64_t tx_retried;         /* taken by the driver when asked again
+	                              * after it refused them (tx_refused) */
 } __rte_cache_aligned;
 
 struct vrd_worker_stats {

@@ -127,11 +127,15 @@ routes_subset "$NROUTES" $ROUTES
 echo "modes.sh: $(wc -l < $ROUTES) routes, sizes $SIZES, trials of $TRIAL s, modes $MODES"
 
 GO=$W/go
+# vrgen waits for the go file as long as the slowest DUT may take to
+# get ready: l3fwd loading the full table (600 s, run_l3fwd), a guest's
+# boot (600 s); with 120 s an l3fwd that took longer failed its row.
+GEN_WAIT=660
 gen_start() { # TX RX [more vrgen options]: vrgen --ndr in the background
   local tx=$1 rx=$2; shift 2
   rm -f $GO
   "$VRGEN" --tx "$tx" --rx "$rx" --routes $ROUTES --go-file $GO --ndr --trial "$TRIAL" \
-    --frame-size "$SIZE" --quiet --wait 120 "$@" \
+    --frame-size "$SIZE" --quiet --wait $GEN_WAIT "$@" \
     -- -l 0 --file-prefix=$T-gen -m 512 --in-memory --single-file-segments --no-pci >$W/gen.log 2>&1 &
   GEN=$!
   for _ in $(seq 300); do grep -q "^vrgen: port rx" $W/gen.log && break; kill -0 $GEN 2>/dev/null || break; sleep 0.1; done
@@ -153,15 +157,19 @@ row() { # DUT CYCLES: appends the CSV row from RES
 }
 
 # vrd's drops by reason over the whole search (all trials), kept in
-# dut.jsonl and the report: where the loss that bounds the NDR happened.
-dut_drops() { # DUT JSON: its drops by reason, {} when none
-  echo "{\"mode\": \"$MODE\", \"frame_size\": $SIZE, \"dut_drops\": $2}" >> "$OUT/dut.jsonl"
+# dut.jsonl and the report: where the loss that bounds the NDR happened;
+# for vrd also the packets its driver took only when asked again
+# (tx_retried), which would otherwise have been tx_full.
+dut_drops() { # DUT JSON [TX_RETRIED]: its drops by reason, {} when none
+  echo "{\"mode\": \"$MODE\", \"frame_size\": $SIZE, \"dut_drops\": $2${3:+, \"tx_retried\": $3}}" >> "$OUT/dut.jsonl"
   [ "$2" = "{}" ] || echo "  $1 drops during the search: $2"
+  [ "${3:-0}" = 0 ] || echo "  $1 packets taken by the driver when asked again: $3"
 }
 vrd_drops() {
-  local d
-  d=$(vrctl "$1" stats --json | jq -c '.totals.drops | with_entries(select(.value > 0))') || return
-  dut_drops vrd "$d"
+  local j
+  j=$(vrctl "$1" stats --json) || return
+  dut_drops vrd "$(echo "$j" | jq -c '.totals.drops | with_entries(select(.value > 0))')" \
+    "$(echo "$j" | jq '.totals.tx_retried')"
 }
 vrd_down() { kill "$VRD_PID" 2>/dev/null; wait "$VRD_PID" 2>/dev/null; VRD_PID=; ip netns del "$1"; }
 

@@ -6,7 +6,8 @@
 # bursts (VRD_BURST, 64) go to the driver as they are (tx_run_send), the
 # last partial burst through the port's tx buffer and its flush. Every
 # refused packet must be counted as tx_full, taken out of tx_packets and
-# tx_bytes, and freed:
+# tx_bytes, and freed (the driver is asked again only while it takes
+# some, so with a stopped backend nothing is taken on a retry):
 # vrd runs with 4096 mbufs and the pcap holds twice as many packets, so a
 # leak would leave p1 without buffers to receive into. Once vrgen runs
 # again it drains the ring; what it received must be exactly p2's
@@ -92,6 +93,10 @@ p1_drops=$(port_stat p1 .drops_total) p1_punts=$(vrctl "$S" stats --json | jq '[
 [ $((tx + full)) -eq $((N1 + from_k)) ] && ok "every packet forwarded to p2 is sent or counted as tx_full ($tx + $full = $N1 + $from_k from the kernel)" ||
   fail "p2: sent $tx + tx_full $full != forwarded $N1 + $from_k from the kernel"
 [ "$txb" -eq $((tx * 60)) ] && ok "p2's tx_bytes counts only what was sent ($txb)" || fail "p2 tx_bytes $txb, sent $tx frames of 60 bytes"
+# A stopped consumer frees no room: the driver, asked again, takes none.
+retried=$(port_stat p2 .tx_retried)
+[ "$retried" = 0 ] && ok "backend stopped: no refused packet was taken when asked again (tx_retried 0)" ||
+  fail "backend stopped: tx_retried $retried, but nothing drained p2's ring"
 [ "$(stat_get "$S" '.totals.drops.tx_full')" = "$full" ] && ok "totals.drops.tx_full is p2's" || fail "totals.drops.tx_full $(stat_get "$S" '.totals.drops.tx_full'), p2 $full"
 
 # --- it runs again: it gets what was sent, and traffic flows with no refusal ---
@@ -104,7 +109,7 @@ settled() { [ $(($(port_stat p2 .tx_packets) + $(port_stat p2 .drops.tx_full))) 
 wait_for 10 settled
 tx2=$(port_stat p2 .tx_packets) full2=$(port_stat p2 .drops.tx_full) from_k2=$(port_stat p2 .exception.from_kernel)
 [ $((tx2 + full2)) -eq $((tx + full + N2 + from_k2 - from_k)) ] && [ "$tx2" -gt "$tx" ] &&
-  ok "backend running: of p3's $N2 packets $((tx2 - tx)) sent and $((full2 - full)) refused where vrgen did not keep up with the pcap" ||
+  ok "backend running: of p3's $N2 packets $((tx2 - tx)) sent ($(port_stat p2 .tx_retried) of them when asked again) and $((full2 - full)) refused where vrgen did not keep up with the pcap" ||
   fail "after the backend resumed: p2 sent $tx2 (was $tx), tx_full $full2 (was $full), $N2 more forwarded"
 sleep 1
 kill -INT "$GEN_PID"
