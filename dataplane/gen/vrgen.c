@@ -944,7 +944,7 @@ trial_run(const struct opts *o0, double rate, struct rte_mempool *pool,
  * max_loss (RFC 2544 26.1: 0 for the throughput, NDR); the first trial
  * at full speed gives the ceiling. best comes in as the floor: a trial
  * known to pass (the NDR's, for the PDR search, so that PDR >= NDR even
- * when trials are noisy), or zeroed. */
+ * when trials are noisy), or zeroed; its rate is what it carried. */
 static int
 search(const struct opts *o, double max_loss, double ceiling,
        struct rte_mempool *pool, const struct port *tx, const struct port *rx,
@@ -964,9 +964,16 @@ search(const struct opts *o, double max_loss, double ceiling,
 			fprintf(stderr, "vrgen: trial at %.0f pps: only %.0f pps "
 				"offered (the generator is short of CPU): "
 				"counted as failed\n", mid, t.tx_pps);
+		/* The rate reported is the one the generator carried,
+		 * not the one asked for (pacing keeps it a little
+		 * under, a busy generator up to 10% under): the highest
+		 * of the passing trials. */
 		if (t.offered && t.loss <= max_loss) {
 			lo = mid;
-			*best = t;
+			if (t.tx_pps > best->rate) {
+				*best = t;
+				best->rate = t.tx_pps;
+			}
 		} else {
 			hi = mid;
 		}
