@@ -89,11 +89,12 @@ hugepages_prepare
 taskset -p -c 0 $$ >/dev/null
 
 # gen_start A B: vrgen on CPU 0, sending on A and receiving on B (ports
-# of either kind); sets GP and GEN_RX_MAC.
+# of either kind); sets GP and GEN_RX_MAC. It waits for the go file
+# longer than l3fwd may take to load the routes (600 s, below).
 gen_start() {
   taskset -c 0 "$VRGEN" --tx "$1" --rx "$2" --routes "$ROUTES" \
     --go-file "$W/go" --flows 4096 --frame-size "$FRAME" --rate 0 --warmup 2 \
-    --duration 0 --wait 300 --quiet -- -l 0 --file-prefix "$T-gen" --in-memory \
+    --duration 0 --wait 660 --quiet -- -l 0 --file-prefix "$T-gen" --in-memory \
     --single-file-segments -m 512 --no-pci --no-telemetry --log-level '*:warning' >"$W/gen.log" 2>&1 &
   GP=$!; LIB_PIDS+=("$GP")
   for _ in $(seq 300); do grep -q "^vrgen: port rx" "$W/gen.log" && break; sleep 0.1; done
