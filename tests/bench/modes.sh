@@ -127,9 +127,10 @@ routes_subset "$NROUTES" $ROUTES
 echo "modes.sh: $(wc -l < $ROUTES) routes, sizes $SIZES, trials of $TRIAL s, modes $MODES"
 
 GO=$W/go
-# vrgen waits for the go file as long as the slowest DUT may take to
-# get ready: l3fwd loading the full table (600 s, run_l3fwd), a guest's
-# boot (600 s); with 120 s an l3fwd that took longer failed its row.
+# vrgen waits for the go file longer than the slowest DUT may take to
+# get ready once vrgen runs: l3fwd loading the full table (600 s,
+# run_l3fwd; a guest boots before its row's vrgen starts). With 120 s an
+# l3fwd that took longer failed its row.
 GEN_WAIT=660
 gen_start() { # TX RX [more vrgen options]: vrgen --ndr in the background
   local tx=$1 rx=$2; shift 2
