@@ -100,15 +100,26 @@ lpm_cb_parse_ptype(uint16_t port, uint16_t queue, struct rte_mbuf *pkts[],\
 	return r;\
 }\
 '
-# shellcheck disable=SC2034 # for the scripts that source this file
 L3FWD_PTYPE_SED='/^uint16_t$/{N;s/^uint16_t\nlpm_cb_parse_ptype(uint16_t port __rte_unused/static uint16_t\nlpm_parse_ptype_untimed(uint16_t port __rte_unused/};
   /^\/\* Return ipv4\/ipv6 lpm fwd lookup struct. \*\/$/i '"$L3FWD_PTYPE_WRAPPER"
 
-# l3fwd_ptype_check DIR: whether example_build DIR l3fwd wrapped the
-# callback (a DPDK whose l3fwd_lpm.c differs would leave it untimed).
-l3fwd_ptype_check() {
-  grep -q '^lpm_parse_ptype_untimed' "$1/l3fwd/l3fwd_lpm.c" && grep -q 'vr_ptype_account(rte_rdtsc' "$1/l3fwd/l3fwd_lpm.c"
+# l3fwd_timed_build DIR SCRIPT: l3fwd built into DIR with its busy
+# cycles and its packet-type callback timed; says what failed, as SCRIPT,
+# and returns 1 when the build failed or did not wrap the callback (a
+# DPDK whose l3fwd_lpm.c differs would leave it untimed).
+l3fwd_timed_build() {
+  example_build "$1" l3fwd "$L3FWD_SED;$L3FWD_PTYPE_SED" || { echo "$2: l3fwd did not build"; return 1; }
+  grep -q '^lpm_parse_ptype_untimed' "$1/l3fwd/l3fwd_lpm.c" && grep -q 'vr_ptype_account(rte_rdtsc' "$1/l3fwd/l3fwd_lpm.c" ||
+    { echo "$2: l3fwd's packet-type callback was not wrapped"; return 1; }
 }
+
+# How long l3fwd may take to reach its main loop: the full table takes
+# it minutes (rte_lpm's rule_add scans the rules of the new one's depth).
+# A generator waiting for its go file, which comes once the DUT is
+# ready, waits longer than that.
+L3FWD_LOAD_S=600
+# shellcheck disable=SC2034 # for the scripts that source this file
+GEN_GO_WAIT_S=$((L3FWD_LOAD_S + 60))
 
 # l3fwd_all LOG: l3fwd's busy cycles and its callback's together, per
 # packet (the figure to set beside vrd's), or null.

@@ -128,15 +128,14 @@ echo "modes.sh: $(wc -l < $ROUTES) routes, sizes $SIZES, trials of $TRIAL s, mod
 
 GO=$W/go
 # vrgen waits for the go file longer than the slowest DUT may take to
-# get ready once vrgen runs: l3fwd loading the full table (600 s,
-# run_l3fwd; a guest boots before its row's vrgen starts). With 120 s an
-# l3fwd that took longer failed its row.
-GEN_WAIT=660
+# get ready once vrgen runs: l3fwd loading the full table (a guest boots
+# before its row's vrgen starts). With 120 s an l3fwd that took longer
+# failed its row.
 gen_start() { # TX RX [more vrgen options]: vrgen --ndr in the background
   local tx=$1 rx=$2; shift 2
   rm -f $GO
   "$VRGEN" --tx "$tx" --rx "$rx" --routes $ROUTES --go-file $GO --ndr --trial "$TRIAL" \
-    --frame-size "$SIZE" --quiet --wait $GEN_WAIT "$@" \
+    --frame-size "$SIZE" --quiet --wait $GEN_GO_WAIT_S "$@" \
     -- -l 0 --file-prefix=$T-gen -m 512 --in-memory --single-file-segments --no-pci >$W/gen.log 2>&1 &
   GEN=$!
   for _ in $(seq 300); do grep -q "^vrgen: port rx" $W/gen.log && break; kill -0 $GEN 2>/dev/null || break; sleep 0.1; done
@@ -236,14 +235,11 @@ run_io() {
 }
 
 run_l3fwd() {
-  example_build $W/ex l3fwd "$L3FWD_SED;$L3FWD_PTYPE_SED" || { echo "modes.sh: l3fwd did not build"; return 1; }
-  l3fwd_ptype_check $W/ex || { echo "modes.sh: l3fwd's packet-type callback was not wrapped"; return 1; }
+  l3fwd_timed_build $W/ex modes.sh || return 1
   l3fwd_rules $ROUTES $W
   gen_start "net_vhost0,iface=$W/a.sock,queues=1" "net_vhost1,iface=$W/b.sock,queues=1" || return 1
   l3fwd_cmd $W $T-l3 "$(virtio_dev 0 $W/a.sock mac=$L3FWD_MAC)" "$(virtio_dev 1 $W/b.sock)" $GEN_RX_MAC
-  # The full table takes l3fwd minutes to load: rte_lpm's rule_add scans
-  # the rules of the new one's depth.
-  example_run l3fwd $L3FWD_MAC 600 "${L3FWD_CMD[@]}"
+  example_run l3fwd $L3FWD_MAC $L3FWD_LOAD_S "${L3FWD_CMD[@]}"
 }
 
 OVS_MAC1=02:00:00:00:0d:01 OVS_MAC2=02:00:00:00:0d:02

@@ -77,10 +77,7 @@ W=/tmp/$T.replay; mkdir -p $W
 trap 'lib_cleanup; rm -rf $W' EXIT
 ninja -C "$BUILD" dataplane/vrd ctl/vrctl >$W/build.log 2>&1 || { tail -20 $W/build.log; echo "replay.sh: build failed"; exit 1; }
 # The callback timed (bench_lib.sh's L3FWD_PTYPE_SED; see above).
-example_build $W/ex l3fwd "$L3FWD_SED;$L3FWD_PTYPE_SED" ||
-  { echo "replay.sh: l3fwd did not build"; exit 1; }
-l3fwd_ptype_check $W/ex ||
-  { echo "replay.sh: l3fwd's packet-type callback was not wrapped"; exit 1; }
+l3fwd_timed_build $W/ex replay.sh || exit 1
 # The untimed copy for the wall figure: stock l3fwd but for a packet
 # count (l3fwd_busy.h's VR_L3FWD_WALL).
 example_build $W/exw l3fwd "/^#include \"l3fwd_lpm_sse.h\"\$/i #define VR_L3FWD_WALL 1
@@ -169,7 +166,7 @@ l3fwd_turn() { # the same for l3fwd, then both for l3fwd with its callback
   l3fwd_cmd $W $T-rpl net_pcap0,rx_pcap=$W/in.pcap,infinite_rx=1 net_null1,no-rx=1 02:00:00:00:00:02
   taskset -c 1 "${L3FWD_CMD[@]}" >$W/l3fwd.log 2>&1 &
   p=$!; LIB_PIDS+=($p)
-  wait_for 600 grep -q "entering main loop" $W/l3fwd.log || { kill $p; tail -5 $W/l3fwd.log >&2; return 1; }
+  wait_for $L3FWD_LOAD_S grep -q "entering main loop" $W/l3fwd.log || { kill $p; tail -5 $W/l3fwd.log >&2; return 1; }
   sleep "$SECS"
   kill $p; wait $p 2>/dev/null
   l3fwd_busy $W/l3fwd.log
@@ -183,7 +180,7 @@ l3fwd_wall_turn() { # the untimed copy: wall cycles per packet, then the quietes
   L3FWD_CMD[0]=$W/exw/l3fwd/build/l3fwd
   taskset -c 1 "${L3FWD_CMD[@]}" >$W/l3fwd_wall.log 2>&1 &
   p=$!; LIB_PIDS+=($p)
-  wait_for 600 grep -q "entering main loop" $W/l3fwd_wall.log || { kill $p; tail -5 $W/l3fwd_wall.log >&2; return 1; }
+  wait_for $L3FWD_LOAD_S grep -q "entering main loop" $W/l3fwd_wall.log || { kill $p; tail -5 $W/l3fwd_wall.log >&2; return 1; }
   sleep "$SECS"
   kill $p; wait $p 2>/dev/null
   awk '/^l3fwd wall:/ { print $3, $5 }' $W/l3fwd_wall.log | interval_sum

@@ -80,8 +80,7 @@ mkdir -p "$W"
 trap 'lib_cleanup; rm -rf "$W"' EXIT
 ninja -C "$BUILD" dataplane/vrd ctl/vrctl dataplane/gen/vrgen >"$W/build.log" 2>&1 ||
   { tail -30 "$W/build.log"; echo "versus.sh: build failed"; exit 1; }
-example_build "$W/ex" l3fwd "$L3FWD_SED;$L3FWD_PTYPE_SED" || { echo "versus.sh: l3fwd did not build"; exit 1; }
-l3fwd_ptype_check "$W/ex" || { echo "versus.sh: l3fwd's packet-type callback was not wrapped"; exit 1; }
+l3fwd_timed_build "$W/ex" versus.sh || exit 1
 ROUTES=$W/routes
 routes_subset "$NROUTES" "$ROUTES"
 l3fwd_rules "$ROUTES" "$W"
@@ -89,12 +88,11 @@ hugepages_prepare
 taskset -p -c 0 $$ >/dev/null
 
 # gen_start A B: vrgen on CPU 0, sending on A and receiving on B (ports
-# of either kind); sets GP and GEN_RX_MAC. It waits for the go file
-# longer than l3fwd may take to load the routes (600 s, below).
+# of either kind); sets GP and GEN_RX_MAC.
 gen_start() {
   taskset -c 0 "$VRGEN" --tx "$1" --rx "$2" --routes "$ROUTES" \
     --go-file "$W/go" --flows 4096 --frame-size "$FRAME" --rate 0 --warmup 2 \
-    --duration 0 --wait 660 --quiet -- -l 0 --file-prefix "$T-gen" --in-memory \
+    --duration 0 --wait "$GEN_GO_WAIT_S" --quiet -- -l 0 --file-prefix "$T-gen" --in-memory \
     --single-file-segments -m 512 --no-pci --no-telemetry --log-level '*:warning' >"$W/gen.log" 2>&1 &
   GP=$!; LIB_PIDS+=("$GP")
   for _ in $(seq 300); do grep -q "^vrgen: port rx" "$W/gen.log" && break; sleep 0.1; done
@@ -110,10 +108,10 @@ dut_start() {
     l3fwd_cmd "$W" "$T-l3" "$d1" "$d2" "$GEN_RX_MAC"
     taskset -c 1 "${L3FWD_CMD[@]}" >"$W/dut.log" 2>&1 &
     DP=$!; LIB_PIDS+=("$DP")
-    # The full table takes l3fwd minutes to load (rte_lpm's rule_add scans
-    # the rules of its depth), and its ports' MACs print before that.
-    wait_for 600 grep -q 'entering main loop' "$W/dut.log" ||
-      { echo "versus.sh: l3fwd did not reach its main loop in 600 s" >&2; tail -3 "$W/dut.log" >&2; return 1; }
+    # Its ports' MACs print before it loads the routes (minutes for the
+    # full table): wait for its main loop.
+    wait_for "$L3FWD_LOAD_S" grep -q 'entering main loop' "$W/dut.log" ||
+      { echo "versus.sh: l3fwd did not reach its main loop in $L3FWD_LOAD_S s" >&2; tail -3 "$W/dut.log" >&2; return 1; }
     # l3fwd prints each port's MAC as "Port N ... Address:XX:XX:..."
     MAC=$(grep -o 'Address:[0-9A-Fa-f:]*' "$W/dut.log" | head -1 | cut -d: -f2- | tr 'A-F' 'a-f')
   else
@@ -130,8 +128,8 @@ dut_start() {
 # busy cycles per packet (both count them alike), ALL l3fwd's with its
 # packet-type callback (vrd's: the same as CYCLES), SHARE the part of
 # CPU 0 that vrgen's polling thread got from the go to the end
-# (schedstat), which tells whether the DUT's threads on CPU 0 (vrd's control thread; l3fwd
-# has none there) took any from it.
+# (schedstat), which tells whether the DUT's threads on CPU 0 (vrd's
+# control thread; l3fwd has none there) took any from it.
 # With --dut-ports virtio, vrgen's vhost-user ports are the servers and
 # start first; with vhost, the DUT's are, and vrgen's receiving
 # virtio-user port takes a fixed MAC the DUT is told in advance.
