@@ -15,7 +15,7 @@
 #
 #   tests/bench/versus.sh [--pairs N] [--seconds S] [--routes N]
 #       [--vrd-args "ARGS"] [--queue-size N] [--frame-size B]
-#       [--dut-ports virtio|vhost]
+#       [--dut-ports virtio|vhost] [--profile]
 #   --pairs N       l3fwd-vrd pairs (default 3)
 #   --seconds S     measured seconds per run, after 2 s of warm-up (default 7)
 #   --routes N      random prefixes of the full table (default 100000)
@@ -30,6 +30,16 @@
 #                   brings it close to saturation at 64 bytes (vrd: about
 #                   90% of its cycles in work), so the ratio leans towards
 #                   the DUTs' capacity (copies included, the same in both).
+#   --profile       sample CPU 1 with perf (cpu-clock, 4999 Hz) over each
+#                   run's measured seconds and split the DUT's time by
+#                   object: its own code (vrd, l3fwd) against DPDK's
+#                   libraries (the drivers: vhost, virtio, mempool), and
+#                   the own code's nanoseconds a packet forwarded (its
+#                   share of the seconds over vrgen's rate). The sampling's
+#                   interrupts cost both DUTs alike. l3fwd's own code holds
+#                   the TSC reads of its timing (l3fwd_busy.h: four a
+#                   32-packet burst, about 1.4 ns a packet here), vrd's its
+#                   own (two a burst of 32 to 64, about 0.6 ns).
 #
 # Both DUTs' busy cycles per packet are reported, counted alike: the TSC
 # around each non-empty burst's handling, the receive call left out (vrd's
@@ -41,14 +51,15 @@
 # (10 to 13 cycles a packet at 64 bytes): the second is the one to set
 # beside vrd's, whose own first touch is in its busy cycles.
 #
-# The last line is one JSON object: every run's rates, each DUT's busy
+# The last line is one JSON object: every run's rates, with --profile the
+# DUTs' shares of CPU 1 (own code, DPDK's libraries), each DUT's busy
 # cycles per packet in each run (l3fwd's with its callback too), vrgen's
 # share of CPU 0 in each run, and the median of the pairs' ratios
 # vrd/l3fwd.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 
-PAIRS=3 SECS=7 NROUTES=100000 VRD_ARGS= FRAME=64 DUT_PORTS=virtio
+PAIRS=3 SECS=7 NROUTES=100000 VRD_ARGS= FRAME=64 DUT_PORTS=virtio PROFILE=0
 TABLE=$SHARED/data/fullview-2024-v4.txt.gz
 while [ $# -gt 0 ]; do
   case $1 in
@@ -59,6 +70,7 @@ while [ $# -gt 0 ]; do
     --queue-size) QUEUE_SIZE=${2-}; shift;;
     --frame-size) FRAME=${2-}; shift;;
     --dut-ports) DUT_PORTS=${2-}; shift;;
+    --profile) PROFILE=1;;
     -h|--help) sed -n '2,/^source/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0;;
     *) echo "versus.sh: unknown option $1 (see --help)"; exit 2;;
   esac
@@ -73,6 +85,7 @@ opt_int versus.sh --frame-size "$FRAME" 64 1518
 case $DUT_PORTS in virtio|vhost) ;; *) echo "versus.sh: --dut-ports: '$DUT_PORTS' is neither virtio nor vhost"; exit 2;; esac
 [ -f "$TABLE" ] || skip "no route table $TABLE (set VR_SHARED)"
 [ "$(nproc --all)" -ge 2 ] || skip "needs 2 CPUs"
+[ "$PROFILE" = 0 ] || command -v perf >/dev/null || { echo "versus.sh: --profile needs perf (apt-get install linux-perf)"; exit 2; }
 
 VRGEN=$BUILD/dataplane/gen/vrgen
 W=/tmp/$T.versus
@@ -124,17 +137,27 @@ dut_start() {
   [ -n "$MAC" ] || { echo "versus.sh: $dut did not start" >&2; tail -5 "$W/dut.log" >&2; return 1; }
 }
 
-# gen_run DUT: one run; prints "MPPS CYCLES ALL SHARE": CYCLES the DUT's
+# dso_shares PERF-DATA: "OWN LIBS", the percentages of CPU 1's samples in
+# the DUT's own executable (vrd, or the example's l3fwd-shared) and in
+# DPDK's shared libraries.
+dso_shares() {
+  perf report -i "$1" --sort dso --stdio --no-children -q 2>/dev/null |
+    awk '{ p = $1; sub("%", "", p) } $2 == "vrd" || $2 ~ /^l3fwd/ { o += p } $2 ~ /^librte_/ { d += p }
+         END { printf "%.1f %.1f", o, d }'
+}
+
+# gen_run DUT: one run; prints "MPPS CYCLES ALL SHARE OWN LIBS": CYCLES the DUT's
 # busy cycles per packet (both count them alike), ALL l3fwd's with its
 # packet-type callback (vrd's: the same as CYCLES), SHARE the part of
 # CPU 0 that vrgen's polling thread got from the go to the end
 # (schedstat), which tells whether the DUT's threads on CPU 0 (vrd's
-# control thread; l3fwd has none there) took any from it.
+# control thread; l3fwd has none there) took any from it; OWN and LIBS
+# dso_shares' (null without --profile).
 # With --dut-ports virtio, vrgen's vhost-user ports are the servers and
 # start first; with vhost, the DUT's are, and vrgen's receiving
 # virtio-user port takes a fixed MAC the DUT is told in advance.
 gen_run() {
-  local dut=$1 cyc=null all=null s=$T-v ns=${T}v g0 g1 t0 t1
+  local dut=$1 cyc=null all=null s=$T-v ns=${T}v g0 g1 t0 t1 shares="null null"
   rm -f "$W/a.sock" "$W/b.sock" "$W/go"
   if [ "$DUT_PORTS" = virtio ]; then
     gen_start "net_vhost0,iface=$W/a.sock,queues=1" "net_vhost1,iface=$W/b.sock,queues=1" || return 1
@@ -146,7 +169,15 @@ gen_run() {
   fi
   g0=$(sched_ns "$GP"); t0=$(date +%s%N)
   echo "$MAC" >"$W/go.tmp" && mv "$W/go.tmp" "$W/go"
-  sleep $((SECS + 2))
+  if [ "$PROFILE" = 1 ]; then
+    # vrgen's measured seconds follow its 2 s of warm-up.
+    sleep 2
+    perf record -q -C 1 -e cpu-clock -F 4999 -o "$W/perf.data" -- sleep "$SECS" >/dev/null 2>&1
+    shares=$(dso_shares "$W/perf.data")
+    [ -n "$shares" ] || shares="null null"
+  else
+    sleep $((SECS + 2))
+  fi
   g1=$(sched_ns "$GP"); t1=$(date +%s%N)
   if [ "$dut" = vrd ]; then
     cyc=$(vrd_cycles "$s"); all=$cyc
@@ -160,23 +191,31 @@ gen_run() {
   # vrgen's summary covers the measured part only (after the warm-up).
   local mpps; mpps=$(tail -n 1 "$W/gen.log" | jq '.rx_mpps' 2>/dev/null)
   [ -n "$mpps" ] && [ "$mpps" != null ] || { echo "versus.sh: no vrgen summary" >&2; tail -5 "$W/gen.log" >&2; return 1; }
-  echo "$mpps $cyc $all $(printf '%.4f' "$(echo "($g1 - $g0) / ($t1 - $t0)" | bc -l)")"
+  echo "$mpps $cyc $all $(printf '%.4f' "$(echo "($g1 - $g0) / ($t1 - $t0)" | bc -l)") $shares"
 }
 
-L3=() LC=() LA=() VR=() CY=() GL=() GV=()
+# own_ns PCT MPPS: nanoseconds of own code a packet, "null" when unknown.
+own_ns() { [ "$1" != null ] && printf '%.1f' "$(echo "$1 * 10 / $2" | bc -l)" || echo null; }
+L3=() LC=() LA=() VR=() CY=() GL=() GV=() LO=() LD=() VO=() VD=()
 for p in $(seq "$PAIRS"); do
   gen_run l3fwd >"$W/run" || exit 1
-  read -r m lc la gl <"$W/run"
-  L3+=("$m"); LC+=("$lc"); LA+=("$la"); GL+=("$gl")
+  read -r m lc la gl lo ld <"$W/run"
+  L3+=("$m"); LC+=("$lc"); LA+=("$la"); GL+=("$gl"); LO+=("$lo"); LD+=("$ld")
   gen_run vrd >"$W/run" || exit 1
-  read -r v c _ gv <"$W/run"
-  VR+=("$v"); CY+=("$c"); GV+=("$gv")
+  read -r v c _ gv vo vd <"$W/run"
+  VR+=("$v"); CY+=("$c"); GV+=("$gv"); VO+=("$vo"); VD+=("$vd")
   echo "versus.sh: pair $p: l3fwd $m Mpps ($lc busy cycles/packet, $la with its callback), vrd $v Mpps ($c), vrd/l3fwd $(echo "$v / $m" | bc -l | cut -c1-5); vrgen's share of CPU 0: $gl, $gv"
+  [ "$PROFILE" = 1 ] && echo "versus.sh: pair $p: CPU 1 in own code / DPDK's libraries: l3fwd $lo% / $ld%, vrd $vo% / $vd%; own code a packet: l3fwd $(own_ns "$lo" "$m") ns, vrd $(own_ns "$vo" "$v") ns"
 done
-jq -c -n --argjson l "[$(IFS=,; echo "${L3[*]}")]" --argjson v "[$(IFS=,; echo "${VR[*]}")]" \
-  --argjson c "[$(IFS=,; echo "${CY[*]}")]" --argjson lc "[$(IFS=,; echo "${LC[*]}")]" --argjson la "[$(IFS=,; echo "${LA[*]}")]" --argjson r "$NROUTES" --argjson s "$SECS" \
+arr() { local IFS=,; echo "[$*]"; }
+jq -c -n --argjson l "$(arr "${L3[@]}")" --argjson v "$(arr "${VR[@]}")" \
+  --argjson c "$(arr "${CY[@]}")" --argjson lc "$(arr "${LC[@]}")" --argjson la "$(arr "${LA[@]}")" --argjson r "$NROUTES" --argjson s "$SECS" \
   --argjson f "$FRAME" --argjson q "$QUEUE_SIZE" \
-  --argjson gl "[$(IFS=,; echo "${GL[*]}")]" --argjson gv "[$(IFS=,; echo "${GV[*]}")]" \
+  --argjson gl "$(arr "${GL[@]}")" --argjson gv "$(arr "${GV[@]}")" \
+  --argjson lo "$(arr "${LO[@]}")" --argjson ld "$(arr "${LD[@]}")" --argjson vo "$(arr "${VO[@]}")" --argjson vd "$(arr "${VD[@]}")" \
   '{l3fwd_mpps: $l, vrd_mpps: $v, vrd_cycles_per_pkt: $c, l3fwd_cycles_per_pkt: $lc, l3fwd_all_cycles_per_pkt: $la, routes: $r, seconds: $s,
     frame_size: $f, queue_size: $q, gen_cpu_share_l3fwd: $gl, gen_cpu_share_vrd: $gv,
+    l3fwd_own_pct: $lo, l3fwd_dpdk_pct: $ld, vrd_own_pct: $vo, vrd_dpdk_pct: $vd,
+    l3fwd_own_ns_per_pkt: [range(0; $l | length) | if $lo[.] == null then null else ($lo[.] * 10 / $l[.] * 10 | round / 10) end],
+    vrd_own_ns_per_pkt: [range(0; $v | length) | if $vo[.] == null then null else ($vo[.] * 10 / $v[.] * 10 | round / 10) end],
     ratio_median: ([range(0; $l | length)] | map($v[.] / $l[.]) | sort | .[length / 2 | floor] * 1000 | round / 1000)}'

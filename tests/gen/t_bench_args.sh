@@ -69,6 +69,35 @@ refused replay.sh --rounds --rounds 0
 refused replay.sh --seconds --seconds x
 refused replay.sh "unknown option" --bogus
 
+# pairs.py, the pooled comparison of modes.sh's passes: refusals, then
+# its arithmetic on a results.csv whose answer is known.
+CSV=/tmp/$T.pairs.csv BAD=/tmp/$T.bad.csv
+trap 'rm -f $CSV $BAD; lib_cleanup' EXIT
+cat > $CSV <<'EOF'
+mode,dut,frame_size,ip_size,ndr_mpps,pdr_mpps,ndr_gbps,p50_us,p99_us,cycles_per_pkt,rep
+native,vrd,64,46,2,2,1,1,1,,1
+native,l3fwd,64,46,1,1,1,1,1,,1
+native,vrd,64,46,4,4,1,1,1,,2
+native,l3fwd,64,46,2,2,1,1,1,,2
+native,vrd,64,46,3,3,1,1,1,,3
+native,l3fwd,64,46,6,6,1,1,1,,3
+native,vrd,64,46,5,5,1,1,1,,4
+native,l3fwd,64,46,,,,,,,4
+native,vrd,128,110,1,1,1,1,1,,1
+EOF
+printf 'mode,dut\nnative,vrd\n' > $BAD
+refused pairs.py --sizes --sizes x $CSV
+refused pairs.py "No such file" /nonexistent/results.csv
+refused pairs.py "no column" $BAD
+refused pairs.py "no pass has both" --b ovs $CSV
+out=$("$B/pairs.py" $CSV | tail -n 1)
+if jq -e '.sizes["64"] | .pairs == 3 and .median == 2 and .a_above == 2 and .sign_p == 1 and .ratios == [2, 2, 0.5]' <<< "$out" >/dev/null &&
+   jq -e '.sizes | has("128") | not' <<< "$out" >/dev/null; then
+  ok "pairs.py: three passes paired at 64 B (the fourth's l3fwd row failed), 128 B unpaired: median 2, 2 wins"
+else
+  fail "pairs.py: $out"
+fi
+
 for s in forward.sh versus.sh modes.sh mux.sh instr.sh replay.sh; do
   out=$("$B/$s" --help 2>&1) && grep -q "tests/bench/$s" <<< "$out" &&
     ok "$s --help prints its usage" || fail "$s --help: $(head -n 3 <<< "$out")"
