@@ -4,6 +4,9 @@
     tests/bench/pairs.py [--a vrd] [--b l3fwd] [--metric ndr_mpps]
                          [--sizes "64 128"] RESULTS.csv...
 
+--a and --b name a row by its mode or its DUT (vrd, l3fwd, l2fwd, ovs,
+linux; or native, vhost, xdp, ...).
+
 modes.sh runs the DUTs one after the other at each size within a pass
 (the csv's rep column), so a pass gives one pair per size: the ratio
 A/B of the two rows. This host's noise moves a cell by up to 2.5 times
@@ -32,11 +35,17 @@ def die(msg):
 
 
 def pairs_of(path, a, b, metric, sizes):
-    """{size: [ratio, ...]} from one results.csv: A/B within each pass."""
+    """{size: [ratio, ...]} from one results.csv: A/B within each pass.
+
+    A and B name a row by its mode or its DUT (modes.sh: mode native has
+    DUT vrd, io l2fwd, l3fwd l3fwd; the container and VM modes' DUT is
+    vrd too, so in a matrix with those, vrd must be named by its mode).
+    """
     rows = {}
     with open(path, newline="") as f:
         r = csv.DictReader(f)
-        missing = {"dut", "frame_size", "rep", metric} - set(r.fieldnames or ())
+        # (No rep column: a matrix from before --repeat, one pass.)
+        missing = {"mode", "dut", "frame_size", metric} - set(r.fieldnames or ())
         if missing:
             die(f"{path}: no column {', '.join(sorted(missing))}")
         for row in r:
@@ -47,11 +56,19 @@ def pairs_of(path, a, b, metric, sizes):
                 continue    # a failed row: no figure
             if sizes and size not in sizes:
                 continue
-            rows.setdefault((size, row["rep"]), {})[row["dut"]] = value
+            rep = row.get("rep", "1")
+            cell = rows.setdefault((size, rep), {})
+            for name in (a, b):
+                if name in (row["mode"], row["dut"]):
+                    if name in cell:
+                        die(f"{path}: {name} names more than one row at {size} B "
+                            f"in pass {rep}: name the mode (--a/--b)")
+                    cell[name] = value
     out = {}
-    for (size, _), duts in sorted(rows.items()):
-        if a in duts and b in duts and duts[b] > 0:
-            out.setdefault(size, []).append(duts[a] / duts[b])
+    for (size, _), cell in sorted(rows.items()):
+        # A pass where B carried nothing has no ratio: left out.
+        if a in cell and b in cell and cell[b] > 0:
+            out.setdefault(size, []).append(cell[a] / cell[b])
     return out
 
 
@@ -80,6 +97,8 @@ def main():
         sizes = {int(s) for s in o.sizes.split()}
     except ValueError:
         die(f"--sizes '{o.sizes}': frame sizes, e.g. \"64 128\"")
+    if o.a == o.b:
+        die(f"--a and --b both name {o.a}")
     pooled = {}
     for path in o.csv:
         try:

@@ -90,6 +90,13 @@ refused pairs.py --sizes --sizes x $CSV
 refused pairs.py "No such file" /nonexistent/results.csv
 refused pairs.py "no column" $BAD
 refused pairs.py "no pass has both" --b ovs $CSV
+refused pairs.py "both name" --a l3fwd $CSV
+# A matrix whose container row is vrd too: "vrd" is ambiguous, the mode is not.
+sed -n '1,3p' $CSV > $BAD && echo "vhost,vrd,64,46,1,1,1,1,1,,1" >> $BAD
+refused pairs.py "name the mode" $BAD
+out=$("$B/pairs.py" --a vhost $BAD | tail -n 1)
+jq -e '.sizes["64"].ratios == [1]' <<< "$out" >/dev/null &&
+  ok "pairs.py --a vhost: the mode names the row" || fail "pairs.py --a vhost: $out"
 out=$("$B/pairs.py" $CSV | tail -n 1)
 if jq -e '.sizes["64"] | .pairs == 3 and .median == 2 and .a_above == 2 and .sign_p == 1 and .ratios == [2, 2, 0.5]' <<< "$out" >/dev/null &&
    jq -e '.sizes | has("128") | not' <<< "$out" >/dev/null; then
