@@ -83,14 +83,17 @@ native,vrd,64,46,3,3,1,1,1,,3
 native,l3fwd,64,46,6,6,1,1,1,,3
 native,vrd,64,46,5,5,1,1,1,,4
 native,l3fwd,64,46,,,,,,,4
+native,vrd,64,46,3,3,1,1,1,,5
+native,l3fwd,64,46,3,3,1,1,1,,5
 native,vrd,128,110,1,1,1,1,1,,1
 EOF
 printf 'mode,dut\nnative,vrd\n' > $BAD
 refused pairs.py --sizes --sizes x $CSV
 refused pairs.py "No such file" /nonexistent/results.csv
 refused pairs.py "no column" $BAD
-refused pairs.py "no pass has both" --b ovs $CSV
+refused pairs.py "no pass has figures for both" --b ovs $CSV
 refused pairs.py "both name" --a l3fwd $CSV
+refused pairs.py "name the same row" --a native --b vrd $CSV
 # A matrix whose container row is vrd too: "vrd" is ambiguous, the mode is not.
 sed -n '1,3p' $CSV > $BAD && echo "vhost,vrd,64,46,1,1,1,1,1,,1" >> $BAD
 refused pairs.py "name the mode" $BAD
@@ -98,9 +101,10 @@ out=$("$B/pairs.py" --a vhost $BAD | tail -n 1)
 jq -e '.sizes["64"].ratios == [1]' <<< "$out" >/dev/null &&
   ok "pairs.py --a vhost: the mode names the row" || fail "pairs.py --a vhost: $out"
 out=$("$B/pairs.py" $CSV | tail -n 1)
-if jq -e '.sizes["64"] | .pairs == 3 and .median == 2 and .a_above == 2 and .sign_p == 1 and .ratios == [2, 2, 0.5]' <<< "$out" >/dev/null &&
-   jq -e '.sizes | has("128") | not' <<< "$out" >/dev/null; then
-  ok "pairs.py: three passes paired at 64 B (the fourth's l3fwd row failed), 128 B unpaired: median 2, 2 wins"
+if jq -e '.sizes["64"] | .pairs == 4 and .median == 1.5 and .a_above == 2 and .a_below == 1 and .ties == 1 and
+           .sign_p == 1 and .left_out == 1 and .ci == null and .ratios == [2, 2, 0.5, 1]' <<< "$out" >/dev/null &&
+   jq -e '.sizes["128"] | .pairs == 0 and .left_out == 1' <<< "$out" >/dev/null; then
+  ok "pairs.py: four passes paired at 64 B (one a tie; the fourth's l3fwd row failed: left out), 128 B unpaired: median 1.5, 2 wins, 1 loss"
 else
   fail "pairs.py: $out"
 fi
