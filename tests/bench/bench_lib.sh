@@ -30,6 +30,10 @@ queue_size_check() {
   (( (QUEUE_SIZE & (QUEUE_SIZE - 1)) == 0 )) ||
     { echo "$1: --queue-size '$QUEUE_SIZE': a power of 2 from 64 to 32768"; exit 2; }
 }
+# json_list VALUES...: the values as a JSON array (each already JSON:
+# numbers or null), for jq's --argjson.
+json_list() { local IFS=,; echo "[$*]"; }
+
 # sched_ns TID: nanoseconds thread TID has spent on a CPU (schedstat), 0
 # when it is gone: how much of its CPU a busy poller actually got.
 sched_ns() { awk '{print $1}' /proc/"$1"/schedstat 2>/dev/null || echo 0; }

@@ -202,12 +202,11 @@ for r in $(seq "$ROUNDS"); do
   echo "replay.sh: turn $r: l3fwd $l busy cycles/packet (quietest 0.3 s: $lq; with its packet-type callback $la ($laq)), vrd $v ($vq); wall: l3fwd untimed $lw ($lwq), vrd $vw ($vwq)"
 done
 echo "command: $CMDLINE"
-list() { local IFS=,; echo "[$*]"; }
-jq -cn --argjson l "$(list "${L[@]}")" --argjson v "$(list "${V[@]}")" \
-  --argjson lq "$(list "${LQ[@]}")" --argjson vq "$(list "${VQ[@]}")" \
-  --argjson la "$(list "${LA[@]}")" --argjson laq "$(list "${LAQ[@]}")" \
-  --argjson lw "$(list "${LW[@]}")" --argjson lwq "$(list "${LWQ[@]}")" \
-  --argjson vw "$(list "${VW[@]}")" --argjson vwq "$(list "${VWQ[@]}")" \
+jq -cn --argjson l "$(json_list "${L[@]}")" --argjson v "$(json_list "${V[@]}")" \
+  --argjson lq "$(json_list "${LQ[@]}")" --argjson vq "$(json_list "${VQ[@]}")" \
+  --argjson la "$(json_list "${LA[@]}")" --argjson laq "$(json_list "${LAQ[@]}")" \
+  --argjson lw "$(json_list "${LW[@]}")" --argjson lwq "$(json_list "${LWQ[@]}")" \
+  --argjson vw "$(json_list "${VW[@]}")" --argjson vwq "$(json_list "${VWQ[@]}")" \
   --argjson r "$NROUTES" --argjson n "$NPKT" --argjson s "$SECS" '
   def median: sort | .[length / 2 | floor];
   def ratio(a; b): (a | median) / (b | median) * 1000 | round / 1000;

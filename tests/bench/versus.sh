@@ -216,28 +216,27 @@ gen_run() {
 own_ns() {
   if [ "$1" != null ] && [ "$(echo "$2 > 0" | bc -l)" = 1 ]; then printf '%.1f' "$(echo "$1 * 10 / $2" | bc -l)"; else echo null; fi
 }
-L3=() LC=() LA=() VR=() CY=() GL=() GV=() LO=() LD=() VO=() VD=()
+L3=() LC=() LA=() VR=() CY=() GL=() GV=() LO=() LD=() VO=() VD=() LN=() VN=()
 for p in $(seq "$PAIRS"); do
   gen_run l3fwd >"$W/run" || exit 1
   read -r m lc la gl lo ld <"$W/run"
-  L3+=("$m"); LC+=("$lc"); LA+=("$la"); GL+=("$gl"); LO+=("$lo"); LD+=("$ld")
+  L3+=("$m"); LC+=("$lc"); LA+=("$la"); GL+=("$gl"); LO+=("$lo"); LD+=("$ld"); LN+=("$(own_ns "$lo" "$m")")
   gen_run vrd >"$W/run" || exit 1
   read -r v c _ gv vo vd <"$W/run"
-  VR+=("$v"); CY+=("$c"); GV+=("$gv"); VO+=("$vo"); VD+=("$vd")
+  VR+=("$v"); CY+=("$c"); GV+=("$gv"); VO+=("$vo"); VD+=("$vd"); VN+=("$(own_ns "$vo" "$v")")
   echo "versus.sh: pair $p: l3fwd $m Mpps ($lc busy cycles/packet, $la with its callback), vrd $v Mpps ($c), vrd/l3fwd $(echo "$v / $m" | bc -l | cut -c1-5); vrgen's share of CPU 0: $gl, $gv"
-  [ "$PROFILE" = 1 ] && echo "versus.sh: pair $p: CPU 1 in own code / DPDK's libraries: l3fwd $lo% / $ld%, vrd $vo% / $vd%; own code a packet: l3fwd $(own_ns "$lo" "$m") ns, vrd $(own_ns "$vo" "$v") ns"
+  [ "$PROFILE" = 1 ] && echo "versus.sh: pair $p: CPU 1 in own code / DPDK's libraries: l3fwd $lo% / $ld%, vrd $vo% / $vd%; own code a packet: l3fwd ${LN[-1]} ns, vrd ${VN[-1]} ns"
 done
-arr() { local IFS=,; echo "[$*]"; }
-jq -c -n --argjson l "$(arr "${L3[@]}")" --argjson v "$(arr "${VR[@]}")" \
-  --argjson c "$(arr "${CY[@]}")" --argjson lc "$(arr "${LC[@]}")" --argjson la "$(arr "${LA[@]}")" --argjson r "$NROUTES" --argjson s "$SECS" \
+jq -c -n --argjson l "$(json_list "${L3[@]}")" --argjson v "$(json_list "${VR[@]}")" \
+  --argjson c "$(json_list "${CY[@]}")" --argjson lc "$(json_list "${LC[@]}")" --argjson la "$(json_list "${LA[@]}")" --argjson r "$NROUTES" --argjson s "$SECS" \
   --argjson f "$FRAME" --argjson q "$QUEUE_SIZE" \
-  --argjson gl "$(arr "${GL[@]}")" --argjson gv "$(arr "${GV[@]}")" \
-  --argjson lo "$(arr "${LO[@]}")" --argjson ld "$(arr "${LD[@]}")" --argjson vo "$(arr "${VO[@]}")" --argjson vd "$(arr "${VD[@]}")" \
+  --argjson gl "$(json_list "${GL[@]}")" --argjson gv "$(json_list "${GV[@]}")" \
+  --argjson lo "$(json_list "${LO[@]}")" --argjson ld "$(json_list "${LD[@]}")" --argjson vo "$(json_list "${VO[@]}")" --argjson vd "$(json_list "${VD[@]}")" \
+  --argjson ln "$(json_list "${LN[@]}")" --argjson vn "$(json_list "${VN[@]}")" \
   '{l3fwd_mpps: $l, vrd_mpps: $v, vrd_cycles_per_pkt: $c, l3fwd_cycles_per_pkt: $lc, l3fwd_all_cycles_per_pkt: $la, routes: $r, seconds: $s,
     frame_size: $f, queue_size: $q, gen_cpu_share_l3fwd: $gl, gen_cpu_share_vrd: $gv,
     l3fwd_own_pct: $lo, l3fwd_dpdk_pct: $ld, vrd_own_pct: $vo, vrd_dpdk_pct: $vd,
-    l3fwd_own_ns_per_pkt: [range(0; $l | length) | if $lo[.] == null or $l[.] <= 0 then null else ($lo[.] * 10 / $l[.] * 10 | round / 10) end],
-    vrd_own_ns_per_pkt: [range(0; $v | length) | if $vo[.] == null or $v[.] <= 0 then null else ($vo[.] * 10 / $v[.] * 10 | round / 10) end],
+    l3fwd_own_ns_per_pkt: $ln, vrd_own_ns_per_pkt: $vn,
     ratio_median: ([range(0; $l | length) | select($l[.] > 0)] | map($v[.] / $l[.]) | sort |
       if length == 0 then null
       else (if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end) * 1000 | round / 1000 end)}'
