@@ -35,8 +35,9 @@
  * burst: the latency it adds is that of 64 packets' handling, well
  * under a microsecond. */
 #define VRD_BURST 64
-/* How many times a driver that refused part of a transmit but took
- * some is asked again (ports.c's tx_refused). */
+/* How many times, at most, a driver that refused part of a transmit is
+ * asked again; it stops at the first call that takes nothing (ports.c's
+ * tx_refused). */
 #define VRD_TX_RETRIES 4
 #define VRD_MAX_WORKERS 16
 #define VRD_NO_PORT UINT16_MAX
